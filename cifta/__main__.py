@@ -1,0 +1,3 @@
+from cifta.cli import main
+
+main()

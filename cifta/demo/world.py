@@ -1,0 +1,138 @@
+"""The demo world: every member state with a few fictitious agencies and a point of contact,
+and demo users for every role in three States and the Secretariat. Built through the same
+services users go through, and idempotent: running it again adds only what is missing."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cifta.accounts import services as account_services
+from cifta.accounts.models import User
+from cifta.core.context import Source, change_context
+from cifta.core.permissions import Role
+from cifta.core.scoping import country_scope
+from cifta.directory import services as directory_services
+from cifta.directory.models import Agency, Country, PointOfContact
+from cifta.directory.reference_data import SECRETARIAT_CODE
+
+DEMO_PASSWORD = "cifta-demo-2026"
+DEMO_ACTOR = "system:demo"
+USER_COUNTRIES = ("CO", "MX", "JM")
+
+# Fictitious agencies every demo State gets (clearly marked as demo data).
+AGENCIES = (
+    ("National Firearms Registry (demo)", "NFR", Agency.Kind.REGISTRY),
+    ("National Police (demo)", "NP", Agency.Kind.POLICE),
+    ("Customs Service (demo)", "CUS", Agency.Kind.CUSTOMS),
+    ("Armed Forces Arsenal (demo)", "AFA", Agency.Kind.ARMED_FORCES),
+)
+NATIONAL_ROLES = (
+    ("admin", Role.NATIONAL_ADMIN, "National Firearms Registry (demo)"),
+    ("officer", Role.OFFICER, "National Police (demo)"),
+    ("viewer", Role.VIEWER, "Customs Service (demo)"),
+    ("auditor", Role.AUDITOR, "National Firearms Registry (demo)"),
+)
+LANGUAGE_OF = {"CO": "es", "MX": "es", "JM": "en"}
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    country: str
+    totp_secret: str = ""
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=lambda: {"agencies": 0, "contacts": 0, "users": 0})
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+def build_demo_world() -> DemoReport:
+    report = DemoReport()
+    with change_context(DEMO_ACTOR, Source.COMMAND):
+        directory_services.sync_countries(actor=DEMO_ACTOR)
+        for country in Country.objects.order_by("code"):
+            with country_scope([country.pk]):
+                _ensure_country_directory(country, report)
+        for code in USER_COUNTRIES:
+            country = Country.objects.get(code=code)
+            with country_scope([country.pk]):
+                for suffix, role, agency_name in NATIONAL_ROLES:
+                    agency = Agency.objects.get(name=agency_name)
+                    _ensure_user(report, f"demo-{code.lower()}-{suffix}", role, agency, country,
+                                 LANGUAGE_OF.get(code, "en"))
+        secretariat = Country.objects.get(code=SECRETARIAT_CODE)
+        with country_scope([secretariat.pk]):
+            agency = Agency.objects.get(kind=Agency.Kind.SECRETARIAT)
+            _ensure_user(report, "demo-sec-admin", Role.SECRETARIAT_ADMIN, agency, secretariat, "en")
+            _ensure_user(report, "demo-sec-analyst", Role.SECRETARIAT_ANALYST, agency, secretariat, "fr")
+    return report
+
+
+def _ensure_country_directory(country: Country, report: DemoReport) -> None:
+    if country.is_secretariat:
+        wanted = [("CIFTA Technical Secretariat (demo)", "ST-CIFTA", Agency.Kind.SECRETARIAT)]
+    else:
+        wanted = list(AGENCIES)
+    for name, acronym, kind in wanted:
+        if not Agency.objects.owned().filter(name=name).exists():
+            directory_services.create_agency(
+                actor=DEMO_ACTOR, name=name, acronym=acronym, kind=kind, city="Demo City",
+                email=f"{acronym.lower()}@{country.code.lower()}.demo.invalid",
+            )
+            report.created["agencies"] += 1
+    if not PointOfContact.objects.owned().exists():
+        agency = Agency.objects.owned().order_by("id").first()
+        assert agency is not None
+        directory_services.create_point_of_contact(
+            actor=DEMO_ACTOR, agency=agency, full_name=f"Demo Contact {country.code}",
+            title="National point of contact (fictitious)",
+            email=f"poc@{country.code.lower()}.demo.invalid", languages="en, es", is_primary=True,
+        )
+        report.created["contacts"] += 1
+
+
+def _ensure_user(report: DemoReport, username: str, role: str, agency: Agency, country: Country, lang: str) -> None:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = account_services.create_user(
+            actor=DEMO_ACTOR, username=username, email=f"{username}@demo.invalid", agency=agency, role=role,
+            first_name=username.split("-")[-1].capitalize(), last_name=f"Demo {country.code}",
+            password=DEMO_PASSWORD, preferred_language=lang, is_demo=True,
+        )
+        report.created["users"] += 1
+    secret = ""
+    if role in (Role.NATIONAL_ADMIN, Role.SECRETARIAT_ADMIN):
+        secret = _ensure_totp(user)
+    report.logins.append(DemoLogin(username, str(Role(role).label), country.code, secret))
+
+
+def _ensure_totp(user: User) -> str:
+    """Demo administrators are enrolled already, so the demo works without a phone: the secret
+    is printed and ``cifta demo --totp USER`` prints the current code."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+    return base64.b32encode(device.bin_key).decode("ascii")
+
+
+def current_totp_code(username: str) -> str:
+    """The current code of a demo account (refused for any real account)."""
+    import time
+
+    from django_otp.oath import totp
+
+    user = User.objects.filter(username=username, is_demo=True).first()
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
+    if device is None:
+        raise LookupError(f"{username} is not a demo account with a second factor")
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    del time
+    return f"{code:0{device.digits}d}"
