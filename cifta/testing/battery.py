@@ -25,6 +25,7 @@ class ScopedApiBattery(WorldTestCase):
     basename: ClassVar[str]
     lookup: ClassVar[str] = "public_id"
     reader_a: ClassVar[str] = "alice"
+    reader_b: ClassVar[str] = "carlos"
     writer_a: ClassVar[str] = "alice"
     viewer_a: ClassVar[str] = "bob"
     list_query_budget: ClassVar[int] = 12
@@ -79,7 +80,7 @@ class ScopedApiBattery(WorldTestCase):
         ids = self.ids(response)
         self.assertIn(str(getattr(self.object_a(), self.lookup)), ids)
         self.assertNotIn(str(getattr(self.object_b(), self.lookup)), ids)
-        response_b = self.api("carlos").get(self.list_url())
+        response_b = self.api(self.reader_b).get(self.list_url())
         self.assertNotIn(str(getattr(self.private_object_a(), self.lookup)), self.ids(response_b))
 
     def test_detail_of_another_country_is_404(self) -> None:

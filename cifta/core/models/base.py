@@ -35,6 +35,7 @@ GLOBAL_MODELS: dict[str, str] = {
     "axes.accessattempt": "login throttling counters",
     "axes.accesslog": "login throttling log",
     "axes.accessfailurelog": "login throttling log",
+    "axes.accessattemptexpiration": "login throttling counters",
 }
 
 
