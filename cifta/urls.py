@@ -20,5 +20,5 @@ urlpatterns = [
     path("accounts/", include("cifta.accounts.urls")),
     path("directory/", include("cifta.directory.urls")),
     path("", include("cifta.core.urls")),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),  # type: ignore[arg-type]
 ]

@@ -66,7 +66,7 @@ class Country(TranslatedName, GlobalModel):
     cifta_ratified_on = models.DateField(_("ratified on"), null=True, blank=True)
     cifta_status_source = models.CharField(_("source of the status"), max_length=300, blank=True)
 
-    objects = CountryQuerySet.as_manager()  # type: ignore[assignment]
+    objects = CountryQuerySet.as_manager()  # type: ignore[assignment,misc]
 
     class Meta:
         ordering = ["name_en"]

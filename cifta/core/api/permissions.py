@@ -25,5 +25,5 @@ class RoleActionPermission(BasePermission):
         principal = getattr(request, "principal", None)
         action = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
         if action is None:
-            action = getattr(view, "required_action", None) or HTTP_ACTIONS.get(request.method or "", None)
+            action = getattr(view, "required_action", None) or HTTP_ACTIONS.get(request.method or "")
         return action is not None and can(principal, action)

@@ -4,7 +4,7 @@ principal, the country scope and the change context after DRF has authenticated 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any, ClassVar
 
@@ -24,7 +24,7 @@ from cifta.core.scoping import country_scope
 class ScopedViewSetMixin:
     """Sets scope and change context for the whole request; resets them in finalize_response."""
 
-    permission_classes: ClassVar[list[Any]] = [RoleActionPermission]
+    permission_classes: Sequence[Any] = (RoleActionPermission,)
     # action name -> matrix action, for @action endpoints (HTTP methods are mapped by default)
     action_permissions: ClassVar[dict[str, str]] = {}
 
@@ -89,7 +89,7 @@ class ScopedModelViewSet(
         service = getattr(type(self), name, None)
         if service is None:
             raise PermissionDenied("this record cannot be written through the API")
-        return service  # type: ignore[no-any-return]
+        return service
 
     def perform_create(self, serializer: Any) -> None:
         service = self._service("create_service")

@@ -17,7 +17,8 @@ def install(apps, schema_editor):
             RAISE EXCEPTION 'audit rows are append-only (% on %)', TG_OP, TG_TABLE_NAME;
         END;
         $$ LANGUAGE plpgsql;
-        """
+        """,
+        params=None,  # no placeholders: the % signs belong to PL/pgSQL
     )
     for table in TABLES:
         schema_editor.execute(

@@ -11,7 +11,6 @@ import decimal
 import uuid
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -85,9 +84,11 @@ class ChangeLoggedModel(TimeStampedModel):
     class Meta:
         abstract = True
 
+    _changelog_loaded: dict[str, Any] | None
+
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Any:
+        instance = super().from_db(db, field_names, values, **kwargs)
         # Keep the loaded values cheaply; they become the change log's "before" only on save.
         instance._changelog_loaded = dict(zip(field_names, values, strict=True))
         return instance

@@ -70,7 +70,7 @@ class CountryScopedManager(models.Manager[Any]):
         qs = CountryScopedQuerySet(self.model, using=self._db)
         if scope is ALL_COUNTRIES:
             return qs
-        return qs.filter(self.model.scope_q(scope))  # type: ignore[attr-defined]
+        return qs.filter(self.model.scope_q(scope))
 
     def owned(self) -> models.QuerySet[Any]:
         """Only the records the scope's countries own (no counterpart rule): what they may write."""

@@ -23,12 +23,11 @@ def _raw(sql: str, params: list) -> None:
     """Tamper with the database directly, as an intruder with database access would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_objectchange DISABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+            # Only a database superuser can switch the append-only triggers off like this.
+            cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_objectchange ENABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
 class ChangeLogTest(WorldTestCase):
@@ -90,6 +89,14 @@ class ChangeLogTest(WorldTestCase):
 
 
 class ChainVerificationTest(WorldTestCase):
+    def test_postgresql_refuses_updates_of_audit_rows(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("the append-only triggers exist on PostgreSQL")
+        from django.db import DatabaseError
+
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE core_objectchange SET object_repr = 'x' WHERE seq = 1")
+
     def verify_command(self) -> tuple[bool, str]:
         out, err = StringIO(), StringIO()
         try:

@@ -28,9 +28,8 @@ class ScopeTest(WorldTestCase):
                     attempt()
 
     def test_none_is_not_a_scope(self):
-        with pytest.raises(ValueError):
-            with country_scope(None):  # type: ignore[arg-type]
-                pass
+        with pytest.raises(ValueError), country_scope(None):  # type: ignore[arg-type]
+            pass
 
     def test_querysets_can_be_built_without_scope_but_not_run(self):
         with no_scope():

@@ -5,11 +5,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from cifta.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
+from cifta.core.permissions import Action
 from cifta.directory import services
 from cifta.directory.api.serializers import AgencySerializer, CountrySerializer, PointOfContactSerializer
 from cifta.directory.filtersets import AgencyFilterSet, CountryFilterSet, PointOfContactFilterSet
 from cifta.directory.models import Agency, Country, PointOfContact
-from cifta.core.permissions import Action
 
 
 class CountryViewSet(ScopedReadOnlyViewSet):

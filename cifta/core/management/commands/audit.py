@@ -28,7 +28,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"{name}: {seq} rows, head {digest}")
             return
         failures = []
-        report = {}
+        report: dict[str, dict[str, Any]] = {}
         for model in CHAINED_MODELS:
             result = verify_chain(model)
             report[model.chain_name] = {"rows": result.rows, "ok": result.ok}
