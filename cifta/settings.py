@@ -36,7 +36,8 @@ DATA_DIR = Path(env("CIFTA_DATA_DIR", str(Path.cwd() / "data"))).resolve()
 
 DEBUG = env_bool("CIFTA_DEBUG", False)
 # Without a configured key we derive one per data folder, kept beside the database, so a demo
-# works out of the box and production is told to set CIFTA_SECRET_KEY (checked by `check --deploy`).
+# works out of the box; `cifta check --deploy` warns when CIFTA_SECRET_KEY is not set.
+SECRET_KEY_CONFIGURED = bool(env("CIFTA_SECRET_KEY"))
 SECRET_KEY = env("CIFTA_SECRET_KEY")
 if not SECRET_KEY:
     _key_file = DATA_DIR / "secret_key"
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "cifta.core",
     "cifta.accounts",
     "cifta.directory",
+    "cifta.reference",
     "cifta.reporting",
     "cifta.demo",
 ]
@@ -162,6 +164,15 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("CIFTA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto and X-Forwarded-For (one hop), so
+# links are https and login throttling sees the client's address, not the proxy's.
+BEHIND_PROXY = env_bool("CIFTA_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+SECURE_HSTS_SECONDS = env_int("CIFTA_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("CIFTA_SSL_REDIRECT", False)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -206,7 +217,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "cifta.core.api.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

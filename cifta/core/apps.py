@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from cifta.core import changelog  # noqa: F401  (connects the change-capture receivers)
+        from cifta.core import changelog, checks  # noqa: F401  (receivers and system checks register)

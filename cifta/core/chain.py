@@ -42,6 +42,10 @@ def _chain_rows(model: type[ChainedRow]) -> Iterator[hashchain.ChainRow]:
 
 def verify_chain(model: type[ChainedRow]) -> hashchain.VerifyResult:
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Head and rows from one snapshot, so a write committed meanwhile is no false alarm.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         head = ChainHead.objects.filter(name=model.chain_name).first()
         head_seq = head.seq if head else 0
         head_hash = head.last_hash if head else hashchain.GENESIS

@@ -63,9 +63,16 @@ MATRIX: Final[dict[str, frozenset[str]]] = {
 SUPERUSER_ROLE: Final = "superuser"
 
 
+# The hub operator reads everything and manages reference data, but writes a State's records
+# only through a membership of that State (a write needs one country).
+SUPERUSER_ACTIONS: Final = frozenset(
+    {Action.VIEW, Action.EXPORT, Action.VIEW_AUDIT, Action.VIEW_AGGREGATES, Action.MANAGE_REFERENCE}
+)
+
+
 def role_can(role: str | None, action: str) -> bool:
     if role == SUPERUSER_ROLE:
-        return True
+        return action in SUPERUSER_ACTIONS
     if role is None:
         return False
     return action in MATRIX.get(role, frozenset())

@@ -70,14 +70,22 @@ def _apply(instance: Any, fields: tuple[str, ...], data: dict[str, Any]) -> None
         setattr(instance, name, value)
 
 
+def _check_agency_name(agency: Agency) -> None:
+    """The same rules on create and update: a name is required and unique within the country."""
+    if not (agency.name or "").strip():
+        raise ServiceError("a name is required", field="name")
+    same_name = Agency.objects.owned().filter(name=agency.name)
+    if agency.pk is not None:
+        same_name = same_name.exclude(pk=agency.pk)
+    if same_name.exists():
+        raise ServiceError("an agency with this name already exists", field="name")
+
+
 @transaction.atomic
 def create_agency(*, actor: Any, **data: Any) -> Agency:
     agency = Agency()
     _apply(agency, AGENCY_FIELDS, data)
-    if not agency.name.strip():
-        raise ServiceError("a name is required", field="name")
-    if Agency.objects.owned().filter(name=agency.name).exists():
-        raise ServiceError("an agency with this name already exists", field="name")
+    _check_agency_name(agency)
     agency.full_clean(exclude=["country"])
     agency.save()
     audit.emit(events.AGENCY_CREATED, target=agency, payload={"name": agency.name, "kind": agency.kind})
@@ -88,8 +96,7 @@ def create_agency(*, actor: Any, **data: Any) -> Agency:
 def update_agency(*, actor: Any, instance: Agency, **data: Any) -> Agency:
     agency = Agency.objects.owned().select_for_update().get(pk=instance.pk)
     _apply(agency, AGENCY_FIELDS, data)
-    if Agency.objects.owned().filter(name=agency.name).exclude(pk=agency.pk).exists():
-        raise ServiceError("an agency with this name already exists", field="name")
+    _check_agency_name(agency)
     agency.full_clean(exclude=["country"])
     agency.save()
     audit.emit(events.AGENCY_UPDATED, target=agency, payload={"fields": sorted(data)})
@@ -126,6 +133,9 @@ def update_point_of_contact(*, actor: Any, instance: PointOfContact, **data: Any
 
 def _demote_other_primaries(contact: PointOfContact) -> None:
     # One primary contact per State: the one just marked primary wins.
-    for other in PointOfContact.objects.owned().filter(is_primary=True).exclude(pk=contact.pk):
+    # Filtered by the contact's country: a scope of several countries (or ALL_COUNTRIES, for
+    # system work) must not demote the primary contacts of the other States.
+    others = PointOfContact.objects.owned().filter(country_id=contact.country_id, is_primary=True)
+    for other in others.exclude(pk=contact.pk):
         other.is_primary = False
         other.save()

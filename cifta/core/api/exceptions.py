@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cifta.core.errors import ConflictError, ServiceError
+from cifta.core.scoping import ScopeError
 
 logger = logging.getLogger("cifta.api")
 
@@ -31,4 +32,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ProtectedError):
         return Response({"detail": "the record is still referenced"}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, ScopeError):
+        logger.error("scope violation in %s", context.get("view"), exc_info=exc)
     return drf_exception_handler(exc, context)

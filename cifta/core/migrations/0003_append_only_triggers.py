@@ -1,4 +1,4 @@
-"""On PostgreSQL, refuse UPDATE and DELETE on the audit tables at the database itself
+"""On PostgreSQL, refuse UPDATE, DELETE and TRUNCATE on the audit tables at the database itself
 (defence in depth: the application never issues them; the hash chain detects what a
 database superuser might still do after disabling the trigger)."""
 
@@ -25,6 +25,10 @@ def install(apps, schema_editor):
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION cifta_refuse_audit_change();"
         )
+        schema_editor.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION cifta_refuse_audit_change();"
+        )
 
 
 def remove(apps, schema_editor):
@@ -32,6 +36,7 @@ def remove(apps, schema_editor):
         return
     for table in TABLES:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
     schema_editor.execute("DROP FUNCTION IF EXISTS cifta_refuse_audit_change();")
 
 

@@ -1,0 +1,150 @@
+"""Writes of the reference data. Upserts are idempotent: loading the same data twice changes
+nothing and writes no history."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cifta.core.errors import ServiceError
+from cifta.reference.models import (
+    Calibre,
+    CalibreAlias,
+    FirearmModel,
+    FirearmType,
+    Manufacturer,
+    ManufacturerAlias,
+    ManufacturerSuccession,
+    ModelVariant,
+    PartType,
+)
+from cifta.reference.normalise import name_key
+
+
+def _save(obj: Any, values: dict[str, Any]) -> bool:
+    """Set values and save when something changed; True when the row is new."""
+    created = obj.pk is None
+    changed = created
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    if changed:
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise ServiceError(" ".join(messages), field=field) from exc
+        obj.save()
+    return created
+
+
+def _choice(value: str, choices: Any, field: str) -> str:
+    if value not in choices.values:
+        raise ServiceError(f"{value!r} is not one of {', '.join(choices.values)}", field=field)
+    return value
+
+
+@transaction.atomic
+def upsert_firearm_type(*, code: str, category: str, cifta_class: str, marking_code: str,
+                        labels: dict[str, str]) -> bool:
+    obj = FirearmType.objects.filter(code=code).first() or FirearmType(code=code)
+    return _save(obj, {
+        "category": _choice(category, FirearmType.Category, "category"),
+        "cifta_class": _choice(cifta_class, FirearmType.CiftaClass, "cifta_class"),
+        "marking_code": marking_code, **labels,
+    })
+
+
+@transaction.atomic
+def upsert_part_type(*, code: str, is_essential: bool, sort: int, labels: dict[str, str]) -> bool:
+    obj = PartType.objects.filter(code=code).first() or PartType(code=code)
+    return _save(obj, {"is_essential": is_essential, "sort": sort, **labels})
+
+
+@transaction.atomic
+def upsert_calibre(*, code: str, designation: str, kind: str, standard: str = "", marking_code: str = "",
+                   aliases: list[str] | None = None) -> bool:
+    obj = Calibre.objects.filter(code=code).first() or Calibre(code=code)
+    created = _save(obj, {"designation": designation, "kind": _choice(kind, Calibre.Kind, "kind"),
+                          "standard": standard, "marking_code": marking_code})
+    for alias in [designation, *(aliases or [])]:
+        add_calibre_alias(calibre=obj, alias=alias)
+    return created
+
+
+def add_calibre_alias(*, calibre: Calibre, alias: str) -> CalibreAlias | None:
+    key = name_key(alias)
+    if not key:
+        raise ServiceError("an alias needs letters or digits", field="aliases")
+    existing = CalibreAlias.objects.filter(key=key).select_related("calibre").first()
+    if existing is not None:
+        if existing.calibre_id != calibre.pk:
+            raise ServiceError(f"alias {alias!r} already names {existing.calibre}", field="aliases")
+        return existing
+    row = CalibreAlias(calibre=calibre, alias=alias, key=key)
+    row.save()
+    return row
+
+
+def _country_code(code: str) -> str:
+    code = code.upper()
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ServiceError(f"{code!r} is not an ISO 3166 country code", field="country_code")
+    return code
+
+
+@transaction.atomic
+def upsert_manufacturer(*, code: str, name: str, country_code: str, legal_name: str = "",
+                        active_from: int | None = None, aliases: list[tuple[str, str]] | None = None,
+                        predecessor: tuple[str, int | None] | None = None) -> bool:
+    obj = Manufacturer.objects.filter(code=code).first() or Manufacturer(code=code)
+    created = _save(obj, {"name": name, "legal_name": legal_name, "country_code": _country_code(country_code),
+                          "active_from": active_from})
+    for alias, role in [(name, "manufacturer"), *(aliases or [])]:
+        _choice(role, ManufacturerAlias.Role, "aliases")
+        key = name_key(alias)
+        if not ManufacturerAlias.objects.filter(manufacturer=obj, key=key, role=role).exists():
+            if ManufacturerAlias.objects.filter(key=key, role=role).exists():
+                raise ServiceError(f"{alias!r} is already the {role} name of another company", field="aliases")
+            ManufacturerAlias(manufacturer=obj, name=alias, role=role, key=key).save()
+    if predecessor is not None:
+        pred = Manufacturer.objects.filter(code=predecessor[0]).first()
+        if pred is None:
+            raise ServiceError(f"no manufacturer with code {predecessor[0]}", field="predecessor")
+        link = ManufacturerSuccession.objects.filter(predecessor=pred, successor=obj).first()
+        _save(link or ManufacturerSuccession(predecessor=pred, successor=obj), {"year": predecessor[1]})
+    return created
+
+
+def template_id(manufacturer_code: str, model_name: str, calibre_code: str, action: str) -> str:
+    """A short id for one make/model/calibre/action variant, the same on every installation."""
+    digest = hashlib.sha256(f"{manufacturer_code}|{name_key(model_name)}|{calibre_code}|{action}".encode())
+    return "T" + digest.hexdigest()[:9].upper()
+
+
+@transaction.atomic
+def upsert_firearm_model(*, manufacturer_code: str, name: str, type_code: str,
+                         variants: list[tuple[str, str]], external_ref: str = "") -> bool:
+    maker = Manufacturer.objects.filter(code=manufacturer_code).first()
+    if maker is None:
+        raise ServiceError(f"no manufacturer with code {manufacturer_code}", field="manufacturer")
+    ftype = FirearmType.objects.filter(code=type_code).first()
+    if ftype is None:
+        raise ServiceError(f"no firearm type {type_code}", field="type")
+    obj = FirearmModel.objects.filter(manufacturer=maker, name=name).first() or FirearmModel(
+        manufacturer=maker, name=name)
+    created = _save(obj, {"type": ftype, "external_ref": external_ref})
+    for calibre_code, action in variants:
+        calibre = Calibre.objects.filter(code=calibre_code).first()
+        if calibre is None:
+            raise ServiceError(f"no calibre {calibre_code}", field="variants")
+        _choice(action, ModelVariant.Action, "variants")
+        if not ModelVariant.objects.filter(model=obj, calibre=calibre, action=action).exists():
+            ModelVariant(model=obj, calibre=calibre, action=action,
+                         template_id=template_id(maker.code, name, calibre.code, action)).save()
+    return created
