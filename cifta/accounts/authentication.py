@@ -29,7 +29,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         # Before any scope exists: the token row is found by its prefix through the escape hatch.
         token = (
-            ApiToken.unscoped.select_related("user", "membership", "membership__country")
+            ApiToken.unscoped.select_related("user", "membership", "membership__country", "membership__agency")
             .filter(prefix=prefix)
             .first()
         )

@@ -4,13 +4,25 @@ before anything else: they are sent to enrol or to verify, and the API refuses t
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cifta.accounts.authentication import ApiTokenAuthentication
+
 OPEN_PREFIXES = ("/static/", "/i18n/", "/accounts/logout/", "/accounts/2fa/", "/verify/")
+# Authorization schemes that DRF answers with token authentication (which then either
+# authenticates the token's own user or fails with 401). Any other header (Basic, Digest, ...)
+# falls through to the session, so it must not open the gate.
+TOKEN_SCHEMES = ApiTokenAuthentication.keywords
+
+
+def _presents_api_token(request: HttpRequest) -> bool:
+    header = request.META.get("HTTP_AUTHORIZATION", "").split()
+    return bool(header) and header[0].lower() in TOKEN_SCHEMES
 
 
 class SecondFactorRequiredMiddleware:
@@ -26,10 +38,10 @@ class SecondFactorRequiredMiddleware:
             and not request.path.startswith(OPEN_PREFIXES)
         ):
             if request.path.startswith("/api/"):
-                if "HTTP_AUTHORIZATION" not in request.META:  # session use of the API
+                if not _presents_api_token(request):  # session use of the API
                     return JsonResponse({"detail": "second factor required"}, status=403)
             else:
                 has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
                 target = "accounts:totp_verify" if has_device else "accounts:totp_setup"
-                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

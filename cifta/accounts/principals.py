@@ -35,23 +35,36 @@ def _principal(user: Any, membership: Membership) -> Principal:
 
 
 def principal_for_request(request: Any, user: Any) -> Principal | None:
+    # The cache is keyed by user and API token: the UI middleware resolves the session's
+    # principal before DRF authenticates a token, and a DRF request reads the Django request's
+    # attributes, so a token must never be answered with the session's membership.
+    token = _request_token(request)
+    key = (user.pk, token.pk if token is not None else None)
     cached = getattr(request, "_cifta_principal", None)
-    if cached is not None and cached.user_id == user.pk:
+    if cached is not None and getattr(request, "_cifta_principal_key", None) == key:
         return cached  # type: ignore[no-any-return]
     principal = _resolve(request, user)
     if principal is not None:
         try:
             request._cifta_principal = principal
+            request._cifta_principal_key = key
         except AttributeError:
             pass
     return principal
 
 
-def _resolve(request: Any, user: Any) -> Principal | None:
+def _request_token(request: Any) -> ApiToken | None:
     token = getattr(request, "auth", None)
-    if isinstance(token, ApiToken):
+    return token if isinstance(token, ApiToken) else None
+
+
+def _resolve(request: Any, user: Any) -> Principal | None:
+    token = _request_token(request)
+    if token is not None:
         membership = token.membership
-        if not membership.is_active or membership.user_id != user.pk:
+        # The same rule as a session's (active_memberships): an active membership of an
+        # active agency, or nothing.
+        if not membership.is_active or not membership.agency.is_active or membership.user_id != user.pk:
             return None
         return _principal(user, membership)
     if user.is_superuser:

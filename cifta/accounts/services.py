@@ -64,7 +64,11 @@ def create_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean(exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ServiceError(" ".join(messages), field=None if field == "__all__" else field) from exc
     user.save()
     membership = Membership(user=user, agency=agency, role=role, country_id=agency.country_id)
     membership.save()

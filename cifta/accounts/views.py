@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cifta.accounts import events, services
-from cifta.accounts.forms import ApiTokenForm, LoginForm, MembershipForm, NewUserForm, TotpForm
+from cifta.accounts.forms import ApiTokenForm, LoginForm, MembershipForm, NewUserForm, PasswordLinkForm, TotpForm
 from cifta.accounts.models import ApiToken, Membership
 from cifta.accounts.principals import SESSION_MEMBERSHIP_KEY, active_memberships
 from cifta.core.errors import ServiceError
@@ -52,6 +53,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordLinkForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
@@ -85,8 +87,6 @@ def _safe_next(request: HttpRequest, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    from django.urls import reverse
-
     return reverse(default)
 
 
@@ -97,7 +97,14 @@ def _qr_svg_data_uri(text: str) -> str:
 
 @login_required
 def totp_setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: show the secret as a QR code and as text, confirm a code."""
+    """Enrol an authenticator app: show the secret as a QR code and as text, confirm a code.
+
+    A user who already has a confirmed device must prove it first: otherwise the password
+    alone would be enough to register a new authenticator and skip the second factor."""
+    if not request.user.is_verified() and TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():  # type: ignore[union-attr]
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        query = f"?{urlencode({'next': next_url})}" if next_url else ""
+        return redirect(f"{reverse('accounts:totp_verify')}{query}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None or request.method == "GET":
         device = services.start_totp_enrollment(user=request.user)  # type: ignore[arg-type]
@@ -112,7 +119,8 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/totp_setup.html",
-        {"form": form, "secret": secret, "qr": _qr_svg_data_uri(device.config_url), "next": request.GET.get("next", "")},
+        {"form": form, "secret": secret, "qr": _qr_svg_data_uri(device.config_url),
+         "next": request.GET.get("next", "")},
     )
 
 
@@ -129,20 +137,20 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/totp_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def _profile_context(request: HttpRequest, token_form: ApiTokenForm) -> dict[str, Any]:
     principal = getattr(request, "principal", None)
     tokens = ApiToken.objects.owned().filter(user=request.user) if principal and principal.membership_id else []
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "memberships": active_memberships(request.user),
-            "tokens": tokens,
-            "has_totp": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
-            "token_form": ApiTokenForm(),
-        },
-    )
+    return {
+        "memberships": active_memberships(request.user),
+        "tokens": tokens,
+        "has_totp": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        "token_form": token_form,
+    }
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/profile.html", _profile_context(request, ApiTokenForm()))
 
 
 @login_required
@@ -175,10 +183,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             return render(request, "accounts/token_created.html", {"token": token, "key": key})
-    return render(request, "accounts/profile.html", {
-        "memberships": active_memberships(request.user), "token_form": form,
-        "tokens": ApiToken.objects.owned().filter(user=request.user),
-    }, status=400)
+    return render(request, "accounts/profile.html", _profile_context(request, form), status=400)
 
 
 @login_required
@@ -219,9 +224,8 @@ def member_new(request: HttpRequest) -> HttpResponse:
 
 
 def _send_password_link(request: HttpRequest, user: Any) -> None:
-    from django.contrib.auth.forms import PasswordResetForm
-
-    form = PasswordResetForm({"email": user.email})
+    """E-mail the new user (and only them) the link that sets their first password."""
+    form = PasswordLinkForm({"email": user.email}, only=user)
     if form.is_valid():
         form.save(
             request=request, use_https=request.is_secure(),
