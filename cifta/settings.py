@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "cifta.accounts",
     "cifta.directory",
     "cifta.reference",
+    "cifta.registry",
     "cifta.reporting",
     "cifta.demo",
 ]
@@ -209,6 +210,10 @@ USE_THOUSAND_SEPARATOR = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"  # photos: served only through views that check the scope
+MEDIA_URL = "/media/"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,1 @@
+"""Pure engines of the registry: lifecycle rules, marking compliance, state-marking codes."""

@@ -1,0 +1,13 @@
+"""Audit verbs of the registry."""
+
+FIREARM_REGISTERED = "registry.firearm.registered"
+FIREARM_UPDATED = "registry.firearm.updated"
+EVENT_RECORDED = "registry.firearm.event_recorded"
+MARKING_ADDED = "registry.firearm.marking_added"
+PHOTO_ADDED = "registry.firearm.photo_added"
+HOLDER_CREATED = "registry.holder.created"
+HIT_RAISED = "registry.hit.raised"
+HIT_READ = "registry.hit.read"
+BATCH_IMPORTED = "registry.import.batch_committed"
+SERIAL_LOOKED_UP = "registry.serial.looked_up"
+STATE_MARK_GENERATED = "registry.marking.generated"

@@ -1,0 +1,347 @@
+"""The national firearms register: each firearm with its serial numbers per component, its
+markings, its life as append-only events, photos, and the notices raised when a record matches
+a firearm reported lost or stolen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cifta.core.models import CountryScopedModel
+from cifta.core.models.audit import AppendOnlyError
+from cifta.registry.engines.lifecycle import Event, Status
+
+
+class CivilianHolder(CountryScopedModel):
+    """A licensed private holder: the minimum needed to trace a firearm to its last legal holder.
+    Shown only to roles allowed to see personal data."""
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    id_document = models.CharField(_("identity document"), max_length=60, blank=True)
+    licence_number = models.CharField(_("licence number"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = _("licensed civilian holder")
+        verbose_name_plural = _("licensed civilian holders")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:holder_detail", args=[self.public_id])
+
+
+class Firearm(CountryScopedModel):
+    class Source(models.TextChoices):
+        MANUFACTURER = "manufacturer", _("manufacturer's record")
+        IMPORT = "import", _("import declaration")
+        REGISTRATION = "registration", _("registration by the holder")
+        STATE_INVENTORY = "state_inventory", _("State inventory")
+        SEIZURE = "seizure", _("seizure or recovery")
+        COLLECTION = "collection", _("collection or amnesty")
+        MARKING = "marking", _("marking session")
+        BULK_IMPORT = "bulk_import", _("bulk import")
+        OTHER = "other", _("other")
+
+    type = models.ForeignKey("reference.FirearmType", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("type"))
+    manufacturer = models.ForeignKey("reference.Manufacturer", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("make"))
+    make_as_read = models.CharField(_("make as read"), max_length=150, blank=True)
+    model = models.ForeignKey("reference.FirearmModel", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("model"))
+    model_as_read = models.CharField(_("model as read"), max_length=120, blank=True)
+    calibre = models.ForeignKey("reference.Calibre", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("calibre"))
+    calibre_as_read = models.CharField(_("calibre as read"), max_length=80, blank=True)
+    serial_key = models.CharField(_("serial (frame)"), max_length=40, db_index=True, editable=False,
+                                  help_text=_("the frame or receiver serial in canonical form"))
+    country_of_manufacture = models.CharField(_("country of manufacture"), max_length=2, blank=True)
+    year_of_manufacture = models.PositiveSmallIntegerField(_("year of manufacture"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=[(s.value, s.value) for s in Status],
+                              db_index=True, editable=False, help_text=_("derived from the events"))
+    holding_agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="+", verbose_name=_("holding agency"))
+    civilian_holder = models.ForeignKey(CivilianHolder, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="firearms", verbose_name=_("licensed civilian holder"))
+    storage_location = models.CharField(_("storage location"), max_length=200, blank=True)
+    source = models.CharField(_("record source"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("firearm")
+        verbose_name_plural = _("firearms")
+        constraints = [
+            # The natural key of a firearm in a country: maker, model and frame serial.
+            models.UniqueConstraint(fields=["country", "manufacturer", "model", "serial_key"],
+                                    name="firearm_natural_key"),
+        ]
+        indexes = [models.Index(fields=["country", "serial_key"]), models.Index(fields=["country", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.serial_key or '?'} ({self.make_as_read or '-'} {self.model_as_read})".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:firearm_detail", args=[self.public_id])
+
+
+class SerialNumber(CountryScopedModel):
+    """A serial number read on one component. The frame or receiver serial is the primary one."""
+
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="serials", verbose_name=_("firearm"))
+    component = models.ForeignKey("reference.PartType", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("component"))
+    value = models.CharField(_("serial as read"), max_length=60)
+    key = models.CharField(_("canonical serial"), max_length=40, db_index=True, editable=False)
+    is_primary = models.BooleanField(_("primary (frame or receiver)"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "component__sort"]
+        verbose_name = _("serial number")
+        verbose_name_plural = _("serial numbers")
+        constraints = [models.UniqueConstraint(fields=["firearm", "component"], name="serial_one_per_component")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Marking(CountryScopedModel):
+    class Kind(models.TextChoices):
+        MANUFACTURE = "manufacture", _("manufacture")
+        IMPORT = "import", _("import")
+        STATE = "state", _("State ownership")
+        CONFISCATION = "confiscation", _("confiscation for official use")
+        CIVILIAN_TRANSFER = "civilian_transfer", _("transfer to civilian use")
+        DEACTIVATION = "deactivation", _("deactivation")
+        REMARK = "remark", _("re-mark")
+
+    class Method(models.TextChoices):
+        STAMP = "stamp", _("stamp")
+        DOT_PEEN = "dot_peen", _("dot-peen")
+        LASER = "laser", _("laser")
+        ENGRAVING = "engraving", _("engraving")
+        OTHER = "other", _("other")
+
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="markings", verbose_name=_("firearm"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    component = models.ForeignKey("reference.PartType", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("component"))
+    location = models.CharField(_("location on the weapon"), max_length=120, blank=True)
+    text = models.CharField(_("text as read"), max_length=200)
+    method = models.CharField(_("method"), max_length=12, choices=Method.choices, blank=True)
+    country_code = models.CharField(_("country"), max_length=2, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    importer_name = models.CharField(_("importer name"), max_length=150, blank=True)
+    importer_address = models.CharField(_("importer address"), max_length=250, blank=True)
+    import_country = models.CharField(_("country of import"), max_length=2, blank=True)
+    import_year = models.PositiveSmallIntegerField(_("year of import"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("marking")
+        verbose_name_plural = _("markings")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"
+
+
+class FirearmEvent(CountryScopedModel):
+    """One moment of a firearm's life. Append-only: a mistake is corrected by a new event."""
+
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="events", verbose_name=_("firearm"))
+    kind = models.CharField(_("event"), max_length=20, choices=[(e.value, e.value) for e in Event])
+    occurred_on = models.DateField(_("date"))
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("agency"))
+    civilian_holder = models.ForeignKey(CivilianHolder, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+", verbose_name=_("licensed civilian holder"))
+    counterpart_country = models.CharField(_("other country"), max_length=2, blank=True,
+                                           help_text=_("country of export or import"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True,
+                                 help_text=_("case, permit or report number"))
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    status_after = models.CharField(_("status after"), max_length=16, editable=False)
+
+    class Meta:
+        ordering = ["occurred_on", "id"]
+        verbose_name = _("firearm event")
+        verbose_name_plural = _("firearm events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.occurred_on}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("firearm events are append-only; record a new event instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("firearm events are append-only")
+
+
+def photo_path(instance: FirearmPhoto, filename: str) -> str:
+    return f"firearms/{instance.country_id}/{instance.firearm.public_id}/{instance.sha256}{filename[-5:]}"
+
+
+class FirearmPhoto(CountryScopedModel):
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="photos", verbose_name=_("firearm"))
+    image = models.FileField(_("photo"), upload_to=photo_path)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption or self.sha256[:12]
+
+
+class HitNotice(CountryScopedModel):
+    """A record created, imported or searched matched a firearm reported lost or stolen: the
+    agency that reported it is told in the app."""
+
+    class Trigger(models.TextChoices):
+        CREATED = "created", _("a record was created")
+        IMPORTED = "imported", _("a record was imported")
+        SEARCHED = "searched", _("a search")
+
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="hit_notices",
+                                verbose_name=_("firearm reported lost or stolen"))
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, null=True, related_name="+",
+                               verbose_name=_("agency notified"))
+    trigger = models.CharField(_("what matched"), max_length=12, choices=Trigger.choices)
+    matched_firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                        verbose_name=_("matching record"))
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("hit notice")
+        verbose_name_plural = _("hit notices")
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()}: {self.firearm}"
+
+
+class MarkingSequence(CountryScopedModel):
+    """The last number used for State-applied serials under one prefix (locked while a number is
+    drawn, so two officers never get the same serial)."""
+
+    prefix = models.CharField(max_length=40)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("marking sequence")
+        verbose_name_plural = _("marking sequences")
+        constraints = [models.UniqueConstraint(fields=["country", "prefix"], name="marking_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} @ {self.last_number}"
+
+
+class MarkingSession(CountryScopedModel):
+    """An agency's marking session: which machine, who operated it, which firearms were marked."""
+
+    agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("agency"))
+    held_on = models.DateField(_("date"))
+    machine = models.CharField(_("marking machine"), max_length=100, blank=True)
+    operator = models.CharField(_("operator"), max_length=150, blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("marking session")
+        verbose_name_plural = _("marking sessions")
+
+    def __str__(self) -> str:
+        return f"{self.held_on} {self.machine}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:marking_session_detail", args=[self.public_id])
+
+
+class MarkingSessionItem(CountryScopedModel):
+    """One line of a session (or of a machine log): the text marked and the firearm it matched,
+    or why it matched none."""
+
+    session = models.ForeignKey(MarkingSession, on_delete=models.PROTECT, related_name="items",
+                                verbose_name=_("marking session"))
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("firearm"))
+    serial = models.CharField(_("serial"), max_length=60)
+    text = models.CharField(_("text marked"), max_length=200)
+    marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+    machine = models.CharField(_("machine"), max_length=100, blank=True)
+    unmatched_reason = models.CharField(_("why no firearm matched"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("marking session item")
+        verbose_name_plural = _("marking session items")
+
+    def __str__(self) -> str:
+        return f"{self.serial}: {self.text}"
+
+
+class ImportMapping(CountryScopedModel):
+    """A saved mapping from a file's column headers to the registry's fields."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, default="firearms")
+    columns = models.JSONField(_("columns"), default=dict, help_text=_("field name -> header in the file"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [models.UniqueConstraint(fields=["country", "kind", "name"], name="import_mapping_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(CountryScopedModel):
+    """One file being imported. Valid rows are committed batch by batch; an interrupted job is
+    resumed from its last committed batch, and the same file imported again adds nothing."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=20, default="firearms")
+    file_name = models.CharField(_("file"), max_length=255)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    stored_file = models.FileField(_("stored file"), upload_to="imports/", blank=True)
+    mapping = models.JSONField(_("columns"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    total_rows = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    batches_committed = models.PositiveIntegerField(_("batches committed"), default=0)
+    created_count = models.PositiveIntegerField(_("records created"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("already present"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rows rejected"), default=0)
+    errors_preview = models.JSONField(_("first rejected rows"), default=list)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:import_detail", args=[self.public_id])

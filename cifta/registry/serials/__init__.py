@@ -1,0 +1,1 @@
+"""Serial-number engines (pure: no Django)."""
