@@ -37,6 +37,7 @@ class ImportReport:
     kind: str
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -60,7 +61,7 @@ def _need(row: dict[str, str], *names: str) -> None:
             raise ServiceError(f"{name} is required", field=name)
 
 
-def _type_row(row: dict[str, str]) -> bool:
+def _type_row(row: dict[str, str]) -> str:
     _need(row, "code", "category", "cifta_class", "marking_code", *LABELS)
     return services.upsert_firearm_type(
         code=row["code"], category=row["category"], cifta_class=row["cifta_class"],
@@ -68,7 +69,7 @@ def _type_row(row: dict[str, str]) -> bool:
     )
 
 
-def _part_row(row: dict[str, str]) -> bool:
+def _part_row(row: dict[str, str]) -> str:
     _need(row, "code", *LABELS)
     return services.upsert_part_type(
         code=row["code"], is_essential=row.get("is_essential") in ("1", "true", "yes"),
@@ -76,7 +77,7 @@ def _part_row(row: dict[str, str]) -> bool:
     )
 
 
-def _calibre_row(row: dict[str, str]) -> bool:
+def _calibre_row(row: dict[str, str]) -> str:
     _need(row, "code", "designation", "kind")
     aliases = [a for a in row.get("aliases", "").split("|") if a.strip()]
     return services.upsert_calibre(
@@ -85,7 +86,7 @@ def _calibre_row(row: dict[str, str]) -> bool:
     )
 
 
-def _manufacturer_row(row: dict[str, str]) -> bool:
+def _manufacturer_row(row: dict[str, str]) -> str:
     _need(row, "code", "name", "country_code")
     aliases = []
     for item in row.get("aliases", "").split("|"):
@@ -103,7 +104,7 @@ def _manufacturer_row(row: dict[str, str]) -> bool:
     )
 
 
-def _model_row(row: dict[str, str]) -> bool:
+def _model_row(row: dict[str, str]) -> str:
     _need(row, "manufacturer", "name", "type")
     variants = []
     for item in row.get("variants", "").split(";"):
@@ -116,7 +117,7 @@ def _model_row(row: dict[str, str]) -> bool:
     )
 
 
-KINDS: dict[str, tuple[str, Callable[[dict[str, str]], bool]]] = {
+KINDS: dict[str, tuple[str, Callable[[dict[str, str]], str]]] = {
     "types": ("firearm_types.csv", _type_row),
     "parts": ("part_types.csv", _part_row),
     "calibres": ("calibres.csv", _calibre_row),
@@ -135,19 +136,16 @@ def import_csv(kind: str, text: str, *, source: str = "upload") -> ImportReport:
         for line, row in _rows(text):
             try:
                 with transaction.atomic():
-                    created = handle(row)
+                    outcome = handle(row)
             except ServiceError as exc:
                 report.errors.append(RowError(line, exc.field or "", str(exc)))
             except (ValueError, KeyError) as exc:
                 report.errors.append(RowError(line, "", f"cannot read this row: {exc}"))
             else:
-                if created:
-                    report.created += 1
-                else:
-                    report.updated += 1
+                setattr(report, outcome, getattr(report, outcome) + 1)
         if report.errors:
             transaction.set_rollback(True)
-            report.created = report.updated = 0
+            report.created = report.updated = report.unchanged = 0
         elif report.created or report.updated:
             audit.emit(events.IMPORTED, payload={"table": kind, "source": source, "created": report.created,
                                                  "updated": report.updated})

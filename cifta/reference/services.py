@@ -25,12 +25,22 @@ from cifta.reference.models import (
 from cifta.reference.normalise import name_key
 
 
-def _save(obj: Any, values: dict[str, Any]) -> bool:
-    """Set values and save when something changed; True when the row is new."""
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+def _outcome(*outcomes: str) -> str:
+    """The outcome of an upsert made of several saves: the row's own, or updated if a child changed."""
+    if outcomes[0] == CREATED:
+        return CREATED
+    return UPDATED if any(o != UNCHANGED for o in outcomes) else UNCHANGED
+
+
+def _save(obj: Any, values: dict[str, Any]) -> str:
+    """Set values and save when something changed."""
     created = obj.pk is None
     changed = created
     for name, value in values.items():
-        if getattr(obj, name) != value:
+        if getattr(obj, name, None) != value:  # an unset foreign key reads as None
             setattr(obj, name, value)
             changed = True
     if changed:
@@ -40,7 +50,7 @@ def _save(obj: Any, values: dict[str, Any]) -> bool:
             field, messages = next(iter(exc.message_dict.items()))
             raise ServiceError(" ".join(messages), field=field) from exc
         obj.save()
-    return created
+    return CREATED if created else (UPDATED if changed else UNCHANGED)
 
 
 def _choice(value: str, choices: Any, field: str) -> str:
@@ -51,7 +61,7 @@ def _choice(value: str, choices: Any, field: str) -> str:
 
 @transaction.atomic
 def upsert_firearm_type(*, code: str, category: str, cifta_class: str, marking_code: str,
-                        labels: dict[str, str]) -> bool:
+                        labels: dict[str, str]) -> str:
     obj = FirearmType.objects.filter(code=code).first() or FirearmType(code=code)
     return _save(obj, {
         "category": _choice(category, FirearmType.Category, "category"),
@@ -61,23 +71,21 @@ def upsert_firearm_type(*, code: str, category: str, cifta_class: str, marking_c
 
 
 @transaction.atomic
-def upsert_part_type(*, code: str, is_essential: bool, sort: int, labels: dict[str, str]) -> bool:
+def upsert_part_type(*, code: str, is_essential: bool, sort: int, labels: dict[str, str]) -> str:
     obj = PartType.objects.filter(code=code).first() or PartType(code=code)
     return _save(obj, {"is_essential": is_essential, "sort": sort, **labels})
 
 
 @transaction.atomic
 def upsert_calibre(*, code: str, designation: str, kind: str, standard: str = "", marking_code: str = "",
-                   aliases: list[str] | None = None) -> bool:
+                   aliases: list[str] | None = None) -> str:
     obj = Calibre.objects.filter(code=code).first() or Calibre(code=code)
-    created = _save(obj, {"designation": designation, "kind": _choice(kind, Calibre.Kind, "kind"),
-                          "standard": standard, "marking_code": marking_code})
-    for alias in [designation, *(aliases or [])]:
-        add_calibre_alias(calibre=obj, alias=alias)
-    return created
+    own = _save(obj, {"designation": designation, "kind": _choice(kind, Calibre.Kind, "kind"),
+                      "standard": standard, "marking_code": marking_code})
+    return _outcome(own, *(add_calibre_alias(calibre=obj, alias=a) for a in [designation, *(aliases or [])]))
 
 
-def add_calibre_alias(*, calibre: Calibre, alias: str) -> CalibreAlias | None:
+def add_calibre_alias(*, calibre: Calibre, alias: str) -> str:
     key = name_key(alias)
     if not key:
         raise ServiceError("an alias needs letters or digits", field="aliases")
@@ -85,10 +93,9 @@ def add_calibre_alias(*, calibre: Calibre, alias: str) -> CalibreAlias | None:
     if existing is not None:
         if existing.calibre_id != calibre.pk:
             raise ServiceError(f"alias {alias!r} already names {existing.calibre}", field="aliases")
-        return existing
-    row = CalibreAlias(calibre=calibre, alias=alias, key=key)
-    row.save()
-    return row
+        return UNCHANGED
+    CalibreAlias(calibre=calibre, alias=alias, key=key).save()
+    return CREATED
 
 
 def _country_code(code: str) -> str:
@@ -101,10 +108,10 @@ def _country_code(code: str) -> str:
 @transaction.atomic
 def upsert_manufacturer(*, code: str, name: str, country_code: str, legal_name: str = "",
                         active_from: int | None = None, aliases: list[tuple[str, str]] | None = None,
-                        predecessor: tuple[str, int | None] | None = None) -> bool:
+                        predecessor: tuple[str, int | None] | None = None) -> str:
     obj = Manufacturer.objects.filter(code=code).first() or Manufacturer(code=code)
-    created = _save(obj, {"name": name, "legal_name": legal_name, "country_code": _country_code(country_code),
-                          "active_from": active_from})
+    outcomes = [_save(obj, {"name": name, "legal_name": legal_name, "country_code": _country_code(country_code),
+                          "active_from": active_from})]
     for alias, role in [(name, "manufacturer"), *(aliases or [])]:
         _choice(role, ManufacturerAlias.Role, "aliases")
         key = name_key(alias)
@@ -112,13 +119,14 @@ def upsert_manufacturer(*, code: str, name: str, country_code: str, legal_name: 
             if ManufacturerAlias.objects.filter(key=key, role=role).exists():
                 raise ServiceError(f"{alias!r} is already the {role} name of another company", field="aliases")
             ManufacturerAlias(manufacturer=obj, name=alias, role=role, key=key).save()
+            outcomes.append(CREATED)
     if predecessor is not None:
         pred = Manufacturer.objects.filter(code=predecessor[0]).first()
         if pred is None:
             raise ServiceError(f"no manufacturer with code {predecessor[0]}", field="predecessor")
         link = ManufacturerSuccession.objects.filter(predecessor=pred, successor=obj).first()
-        _save(link or ManufacturerSuccession(predecessor=pred, successor=obj), {"year": predecessor[1]})
-    return created
+        outcomes.append(_save(link or ManufacturerSuccession(predecessor=pred, successor=obj), {"year": predecessor[1]}))
+    return _outcome(*outcomes)
 
 
 def template_id(manufacturer_code: str, model_name: str, calibre_code: str, action: str) -> str:
@@ -129,7 +137,7 @@ def template_id(manufacturer_code: str, model_name: str, calibre_code: str, acti
 
 @transaction.atomic
 def upsert_firearm_model(*, manufacturer_code: str, name: str, type_code: str,
-                         variants: list[tuple[str, str]], external_ref: str = "") -> bool:
+                         variants: list[tuple[str, str]], external_ref: str = "") -> str:
     maker = Manufacturer.objects.filter(code=manufacturer_code).first()
     if maker is None:
         raise ServiceError(f"no manufacturer with code {manufacturer_code}", field="manufacturer")
@@ -138,7 +146,7 @@ def upsert_firearm_model(*, manufacturer_code: str, name: str, type_code: str,
         raise ServiceError(f"no firearm type {type_code}", field="type")
     obj = FirearmModel.objects.filter(manufacturer=maker, name=name).first() or FirearmModel(
         manufacturer=maker, name=name)
-    created = _save(obj, {"type": ftype, "external_ref": external_ref})
+    outcomes = [_save(obj, {"type": ftype, "external_ref": external_ref})]
     for calibre_code, action in variants:
         calibre = Calibre.objects.filter(code=calibre_code).first()
         if calibre is None:
@@ -147,4 +155,5 @@ def upsert_firearm_model(*, manufacturer_code: str, name: str, type_code: str,
         if not ModelVariant.objects.filter(model=obj, calibre=calibre, action=action).exists():
             ModelVariant(model=obj, calibre=calibre, action=action,
                          template_id=template_id(maker.code, name, calibre.code, action)).save()
-    return created
+            outcomes.append(CREATED)
+    return _outcome(*outcomes)

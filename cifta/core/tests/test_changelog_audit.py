@@ -96,6 +96,9 @@ class ChainVerificationTest(WorldTestCase):
 
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("UPDATE core_objectchange SET object_repr = 'x' WHERE seq = 1")
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL cifta.allow_audit_truncate = 'off'")
+            cursor.execute("TRUNCATE core_auditevent")
 
     def verify_command(self) -> tuple[bool, str]:
         out, err = StringIO(), StringIO()
