@@ -18,6 +18,10 @@ from cifta.core.scoping import country_scope
 from cifta.directory import services as directory_services
 from cifta.directory.models import Agency, Country, PointOfContact
 from cifta.directory.reference_data import SECRETARIAT_CODE
+from cifta.reference.csvio import load_seed
+from cifta.registry import services as registry_services
+from cifta.registry.drafts import ReferenceIndex, draft_from_row
+from cifta.registry.models import Firearm
 
 DEMO_PASSWORD = "cifta-demo-2026"
 DEMO_ACTOR = "system:demo"
@@ -49,7 +53,8 @@ class DemoLogin:
 
 @dataclass
 class DemoReport:
-    created: dict[str, int] = field(default_factory=lambda: {"agencies": 0, "contacts": 0, "users": 0})
+    created: dict[str, int] = field(default_factory=lambda: {"agencies": 0, "contacts": 0, "users": 0,
+                                                             "firearms": 0})
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -57,6 +62,7 @@ def build_demo_world() -> DemoReport:
     report = DemoReport()
     with change_context(DEMO_ACTOR, Source.COMMAND):
         directory_services.sync_countries(actor=DEMO_ACTOR)
+        load_seed()
         for country in Country.objects.order_by("code"):
             with country_scope([country.pk]):
                 _ensure_country_directory(country, report)
@@ -67,6 +73,7 @@ def build_demo_world() -> DemoReport:
                     agency = Agency.objects.get(name=agency_name)
                     _ensure_user(report, f"demo-{code.lower()}-{suffix}", role, agency, country,
                                  LANGUAGE_OF.get(code, "en"))
+                _ensure_firearms(country, report)
         secretariat = Country.objects.get(code=SECRETARIAT_CODE)
         with country_scope([secretariat.pk]):
             agency = Agency.objects.get(kind=Agency.Kind.SECRETARIAT)
@@ -136,3 +143,39 @@ def current_totp_code(username: str) -> str:
     code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
     del time
     return f"{code:0{device.digits}d}"
+
+
+# Fictitious firearms: (type, make, model, calibre, serial prefix, first event, later events)
+DEMO_FIREARMS = (
+    ("pistol", "Glock", "17", "9mm Luger", "GLK", "imported", ()),
+    ("pistol", "Taurus", "PT92", "9 mm Parabellum", "TPT", "imported", ("reported_stolen",)),
+    ("revolver", "Smith & Wesson", "Model 10", ".38 Special", "SW", "registered", ("reported_lost",)),
+    ("assault_rifle", "Colt", "M16A2", "5.56 NATO", "C16", "imported", ()),
+    ("shotgun", "Mossberg", "500", "12 GA", "MB5", "registered", ()),
+    ("pistol", "Bersa", "Thunder 380", ".380 ACP", "BT3", "seized", ("confiscated",)),
+    ("assault_rifle", "Norinco", "Type 56", "7.62x39", "N56", "seized", ()),
+    ("rifle", "Ruger", "10/22", "22 LR", "R10", "registered", ()),
+)
+
+
+def _ensure_firearms(country: Country, report: DemoReport) -> None:
+    """A few dozen fictitious firearms per demo State, in every status the registers show."""
+    registry = Agency.objects.get(name="National Firearms Registry (demo)")
+    index = ReferenceIndex({registry.name: registry.pk})
+    for n in range(24):
+        kind, make, model, calibre, prefix, first, later = DEMO_FIREARMS[n % len(DEMO_FIREARMS)]
+        serial = f"{prefix}{country.code}{1000 + n}"
+        if Firearm.objects.owned().filter(serial_key=serial).exists():
+            continue
+        row = {"type": kind, "make": make, "model": model, "calibre": calibre, "serial": serial,
+               "event": first, "event_date": f"20{15 + n % 9}-0{1 + n % 9}-1{n % 9}",
+               "holding_agency": registry.name, "country_of_manufacture": "",
+               "manufacture_mark": f"{make.upper()} {serial}" if n % 3 else ""}
+        if first == "imported":
+            row.update(import_country=country.code, import_year=str(2015 + n % 9), importer_name="Demo Importer SA",
+                       importer_address="1 Demo Street, Demo City")
+        firearm = registry_services.register_firearm(actor=DEMO_ACTOR, draft=draft_from_row(row, index))
+        for event in later:
+            registry_services.record_event(actor=DEMO_ACTOR, firearm=firearm, kind=event, agency=registry,
+                                           reference=f"DEMO-{serial}")
+        report.created["firearms"] += 1

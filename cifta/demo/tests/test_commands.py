@@ -36,6 +36,11 @@ class DemoCommandTest(TestCase):
         assert after_first["countries"] == 36
         assert after_first["agencies"] == 35 * 4 + 1
         assert after_first["contacts"] == 36
+        from cifta.registry.models import Firearm
+
+        statuses = set(Firearm.unscoped.values_list("country__code", "status"))
+        assert Firearm.unscoped.count() == 3 * 24
+        assert {("CO", "lost"), ("MX", "stolen"), ("JM", "confiscated"), ("CO", "seized")} <= statuses
         # every role in three States and the Secretariat
         roles = set(Membership.unscoped.values_list("country__code", "role"))
         for code in ("CO", "MX", "JM"):
@@ -47,7 +52,7 @@ class DemoCommandTest(TestCase):
 
         second = run("demo", "--no-serve")
         assert self.counts() == after_first, "a second run must add nothing"
-        assert "0 agencies, 0 points of contact, 0 users created" in second
+        assert "0 agencies, 0 points of contact, 0 firearms, 0 users created" in second
         assert "objectchange" in run("audit", "verify")
 
     def test_the_totp_helper_answers_for_demo_admins_only(self):

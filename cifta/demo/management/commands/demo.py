@@ -32,7 +32,7 @@ class Command(BaseCommand):
         created = report.created
         self.stdout.write(
             f"Demo world ready in {settings.DATABASES['default']['NAME']}: "
-            f"{created['agencies']} agencies, {created['contacts']} points of contact, "
+            f"{created['agencies']} agencies, {created['contacts']} points of contact, {created['firearms']} firearms, "
             f"{created['users']} users created (existing ones kept)."
         )
         self.stdout.write("")
