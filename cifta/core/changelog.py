@@ -55,10 +55,9 @@ def _before_save(sender: type[Any], instance: Any, raw: bool = False, **kwargs: 
 def _after_save(sender: type[Any], instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw or not isinstance(instance, ChangeLoggedModel):
         return
-    if isinstance(instance, CountryScopedModel):
-        # Post-write visibility check (read back through the scope's own-country manager).
-        if not type(instance).objects.owned().filter(pk=instance.pk).exists():
-            raise ScopeError("the record written is not visible in the writer's scope; rolled back")
+    # Post-write visibility check (read back through the scope's own-country manager).
+    if isinstance(instance, CountryScopedModel) and not type(instance).objects.owned().filter(pk=instance.pk).exists():
+        raise ScopeError("the record written is not visible in the writer's scope; rolled back")
     before = None if created else instance.changelog_before()
     after = instance.changelog_data()
     if not created and before == after:

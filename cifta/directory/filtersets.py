@@ -45,4 +45,6 @@ class PointOfContactFilterSet(django_filters.FilterSet):
         fields = ["q", "country", "is_primary"]
 
     def search(self, queryset: QuerySet[PointOfContact], name: str, value: str) -> QuerySet[PointOfContact]:
-        return queryset.filter(Q(full_name__icontains=value) | Q(email__icontains=value) | Q(agency__name__icontains=value))
+        return queryset.filter(
+            Q(full_name__icontains=value) | Q(email__icontains=value) | Q(agency__name__icontains=value)
+        )

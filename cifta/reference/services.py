@@ -24,7 +24,6 @@ from cifta.reference.models import (
 )
 from cifta.reference.normalise import name_key
 
-
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
@@ -125,7 +124,8 @@ def upsert_manufacturer(*, code: str, name: str, country_code: str, legal_name: 
         if pred is None:
             raise ServiceError(f"no manufacturer with code {predecessor[0]}", field="predecessor")
         link = ManufacturerSuccession.objects.filter(predecessor=pred, successor=obj).first()
-        outcomes.append(_save(link or ManufacturerSuccession(predecessor=pred, successor=obj), {"year": predecessor[1]}))
+        link = link or ManufacturerSuccession(predecessor=pred, successor=obj)
+        outcomes.append(_save(link, {"year": predecessor[1]}))
     return _outcome(*outcomes)
 
 

@@ -150,7 +150,8 @@ def raise_hit_notices(firearms: Iterable[Firearm], *, trigger: str, detail: str 
         for reported in missing:
             if reported.pk == record.pk or reported.serial_key != record.serial_key:
                 continue
-            if reported.manufacturer_id and record.manufacturer_id and reported.manufacturer_id != record.manufacturer_id:
+            makers = {reported.manufacturer_id, record.manufacturer_id} - {None}
+            if len(makers) > 1:  # both makes known and different: not the same firearm
                 continue
             notices.append(_notice(reported, trigger, matched=record, detail=detail))
     return notices

@@ -30,7 +30,7 @@ def test_state_serials_drawn_by_parallel_officers_are_unique():
             with country_scope([world.country_a.pk]), change_context(world.alice, Source.WEB):
                 for _ in range(10):
                     drawn.append(services.generate_state_marking(actor=world.alice, firearm=firearm, year=2026))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()

@@ -59,7 +59,7 @@ def test_a_first_event_must_be_a_beginning():
     with pytest.raises(LifecycleError) as info:
         check([], Proposed(Event.REPORTED_LOST))
     assert info.value.code == "not_first"
-    assert FIRST_EVENTS == {Event.MANUFACTURED, Event.IMPORTED, Event.REGISTERED, Event.SEIZED}
+    assert {Event.MANUFACTURED, Event.IMPORTED, Event.REGISTERED, Event.SEIZED} == FIRST_EVENTS
 
 
 @given(st.lists(st.sampled_from(list(Event)), max_size=30))

@@ -89,7 +89,7 @@ class LifecycleServiceTest(RegistryWorldTestCase):
         assert f.status == "stolen" and f.civilian_holder_id == holder.pk
 
     def test_a_seized_firearm_cannot_go_to_a_private_holder(self):
-        with pytest.raises(ServiceError, match="Art. VII"):
+        with pytest.raises(ServiceError, match=r"Art\. VII"):
             self.act(self.firearms.seized_a, "holder_changed", civilian_holder=self.holder())
         assert Firearm.unscoped.get(pk=self.firearms.seized_a.pk).civilian_holder_id is None
 
