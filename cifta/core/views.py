@@ -42,10 +42,12 @@ def object_history(obj: Any) -> tuple[Any, Any]:
     label = obj._meta.label_lower
     if isinstance(obj, CountryScopedModel):
         changes = ObjectChange.objects.filter(object_type=label, object_id=obj.pk)
+        events = AuditEvent.objects.filter(target_type=label, target_id=obj.pk)
     else:
-        # Global reference data: its history is as public as the data itself.
+        # Global reference data: its history is as public as the data itself (rows that belong
+        # to no country; a State's own events about it stay in that State's scope).
         changes = ObjectChange.unscoped.filter(object_type=label, object_id=obj.pk, country__isnull=True)
-    events = AuditEvent.objects.filter(target_type=label, target_id=obj.pk)
+        events = AuditEvent.unscoped.filter(target_type=label, target_id=obj.pk, country__isnull=True)
     return changes.order_by("-seq"), events.order_by("-seq")
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import TextChoices
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -36,11 +38,13 @@ class Labelled(models.Model):
 class FirearmType(Labelled, GlobalModel):
     """Kinds of firearms and light weapons, with their class under CIFTA Art. I.3."""
 
-    class Category(models.TextChoices):
+    # TextChoices by its own name: the reverse accessor "models" (FirearmModel.type) shadows the
+    # module inside this class for the type checker.
+    class Category(TextChoices):
         SMALL_ARM = "small_arm", _("small arm")
         LIGHT_WEAPON = "light_weapon", _("light weapon")
 
-    class CiftaClass(models.TextChoices):
+    class CiftaClass(TextChoices):
         BARRELLED = "barrelled", _("barrelled weapon (Art. I.3.a)")
         DESTRUCTIVE = "destructive", _("other weapon or destructive device (Art. I.3.b)")
 
@@ -54,6 +58,9 @@ class FirearmType(Labelled, GlobalModel):
         ordering = ["sort", "code"]
         verbose_name = _("firearm type")
         verbose_name_plural = _("firearm types")
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('reference:type_list')}?q={self.code}"
 
 
 class PartType(Labelled, GlobalModel):
@@ -70,6 +77,9 @@ class PartType(Labelled, GlobalModel):
         ordering = ["sort", "code"]
         verbose_name = _("part type")
         verbose_name_plural = _("part types")
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('reference:part_list')}?q={self.code}"
 
 
 class Calibre(GlobalModel):
@@ -103,6 +113,9 @@ class Calibre(GlobalModel):
     def __str__(self) -> str:
         return self.designation
 
+    def get_absolute_url(self) -> str:
+        return reverse("reference:calibre_detail", args=[self.code])
+
 
 class CalibreAlias(GlobalModel):
     calibre = models.ForeignKey(Calibre, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("calibre"))
@@ -116,6 +129,9 @@ class CalibreAlias(GlobalModel):
 
     def __str__(self) -> str:
         return self.alias
+
+    def get_absolute_url(self) -> str:
+        return self.calibre.get_absolute_url()
 
 
 class Manufacturer(GlobalModel):
@@ -138,6 +154,9 @@ class Manufacturer(GlobalModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reference:manufacturer_detail", args=[self.code])
 
 
 class ManufacturerAlias(GlobalModel):
@@ -164,6 +183,9 @@ class ManufacturerAlias(GlobalModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return self.manufacturer.get_absolute_url()
+
 
 class ManufacturerSuccession(GlobalModel):
     predecessor = models.ForeignKey(Manufacturer, on_delete=models.CASCADE, related_name="successions",
@@ -180,6 +202,9 @@ class ManufacturerSuccession(GlobalModel):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"
+
+    def get_absolute_url(self) -> str:
+        return self.successor.get_absolute_url()
 
 
 class FirearmModel(GlobalModel):
@@ -200,6 +225,9 @@ class FirearmModel(GlobalModel):
 
     def __str__(self) -> str:
         return f"{self.manufacturer.name} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reference:model_detail", args=[self.public_id])
 
 
 class ModelVariant(GlobalModel):
@@ -232,3 +260,6 @@ class ModelVariant(GlobalModel):
 
     def __str__(self) -> str:
         return f"{self.template_id} {self.model} {self.calibre} ({self.get_action_display()})"
+
+    def get_absolute_url(self) -> str:
+        return self.model.get_absolute_url()

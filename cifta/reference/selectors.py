@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db.models import Model, Q, QuerySet
+
+from cifta.core.models import ObjectChange
 from cifta.reference.models import Calibre, CalibreAlias, FirearmModel, Manufacturer, ManufacturerAlias
 from cifta.reference.normalise import name_key
 
@@ -37,3 +40,16 @@ def resolve_model(manufacturer: Manufacturer, text: str) -> FirearmModel | None:
         if name_key(model.name) == key:
             return model
     return None
+
+
+def part_changes(obj: Model, child: type[Model], fk: str, limit: int = 100) -> QuerySet[ObjectChange]:
+    """The change rows of the records that hang under a reference record (a calibre's aliases, a
+    maker's names and successions, a model's variants), removed ones included, newest first.
+
+    Reference data is global: its change rows carry no country, and its history is as public as
+    the data (as ``core.views.object_history`` reads it). The unscoped manager is read here with
+    ``country IS NULL`` only, so no State's history can come through it."""
+    key = f"{fk}_id"
+    return (ObjectChange.unscoped.filter(country__isnull=True, object_type=child._meta.label_lower)
+            .filter(Q(**{f"after__{key}": obj.pk}) | Q(**{f"before__{key}": obj.pk}))
+            .order_by("-seq")[:limit])

@@ -10,7 +10,9 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from cifta.core import audit
 from cifta.core.errors import ServiceError
+from cifta.reference import events
 from cifta.reference.models import (
     Calibre,
     CalibreAlias,
@@ -157,3 +159,130 @@ def upsert_firearm_model(*, manufacturer_code: str, name: str, type_code: str,
                          template_id=template_id(maker.code, name, calibre.code, action)).save()
             outcomes.append(CREATED)
     return _outcome(*outcomes)
+
+
+# --- Edits from the web pages and the API -----------------------------------------------------
+# The upserts above only add (a seed or CSV load never removes what another load added). A person
+# editing one record states the whole record, so these replace its aliases, predecessor or
+# variants with the ones given, and refuse to create over an existing code.
+
+def _changed(obj: Any, table: str, outcome: str, **details: Any) -> None:
+    if outcome != UNCHANGED or any(details.values()):
+        audit.emit(events.CHANGED, target=obj, payload={"table": table, "outcome": outcome, **details})
+
+
+def _check_designation(designation: str, code: str) -> None:
+    key = name_key(designation)
+    if not key:
+        raise ServiceError("a designation needs letters or digits", field="designation")
+    clash = CalibreAlias.objects.filter(key=key).exclude(calibre__code=code).select_related("calibre").first()
+    if clash is not None:
+        raise ServiceError(f"{designation!r} is already a name of {clash.calibre}", field="designation")
+
+
+@transaction.atomic
+def create_calibre(*, code: str, designation: str, kind: str, standard: str = "", marking_code: str = "",
+                   aliases: list[str] | None = None) -> Calibre:
+    if not code:
+        raise ServiceError("a code is required", field="code")
+    if Calibre.objects.filter(code=code).exists():
+        raise ServiceError(f"a calibre with code {code} already exists", field="code")
+    _check_designation(designation, code)
+    outcome = upsert_calibre(code=code, designation=designation, kind=kind, standard=standard,
+                             marking_code=marking_code, aliases=aliases)
+    calibre = Calibre.objects.get(code=code)
+    _changed(calibre, "calibres", outcome)
+    return calibre
+
+
+@transaction.atomic
+def update_calibre(*, code: str, designation: str, kind: str, standard: str = "", marking_code: str = "",
+                   aliases: list[str] | None = None) -> Calibre:
+    calibre = Calibre.objects.select_for_update().filter(code=code).first()
+    if calibre is None:
+        raise ServiceError(f"no calibre {code}", field="code")
+    _check_designation(designation, code)
+    outcome = upsert_calibre(code=code, designation=designation, kind=kind, standard=standard,
+                             marking_code=marking_code, aliases=aliases)
+    keep = {name_key(a) for a in [designation, *(aliases or [])]}
+    removed = []
+    for alias in CalibreAlias.objects.filter(calibre=calibre).order_by("pk"):
+        if alias.key not in keep:
+            removed.append(alias.alias)
+            alias.delete()
+    calibre = Calibre.objects.get(pk=calibre.pk)
+    _changed(calibre, "calibres", outcome, removed_aliases=removed)
+    return calibre
+
+
+@transaction.atomic
+def create_manufacturer(*, code: str, name: str, country_code: str, legal_name: str = "",
+                        active_from: int | None = None, aliases: list[tuple[str, str]] | None = None,
+                        predecessor: tuple[str, int | None] | None = None) -> Manufacturer:
+    if Manufacturer.objects.filter(code=code).exists():
+        raise ServiceError(f"a manufacturer with code {code} already exists", field="code")
+    outcome = upsert_manufacturer(code=code, name=name, country_code=country_code, legal_name=legal_name,
+                                  active_from=active_from, aliases=aliases, predecessor=predecessor)
+    maker = Manufacturer.objects.get(code=code)
+    _changed(maker, "manufacturers", outcome)
+    return maker
+
+
+@transaction.atomic
+def update_manufacturer(*, code: str, name: str, country_code: str, legal_name: str = "",
+                        active_from: int | None = None, aliases: list[tuple[str, str]] | None = None,
+                        predecessor: tuple[str, int | None] | None = None) -> Manufacturer:
+    maker = Manufacturer.objects.select_for_update().filter(code=code).first()
+    if maker is None:
+        raise ServiceError(f"no manufacturer with code {code}", field="code")
+    if predecessor is not None and predecessor[0] == code:
+        raise ServiceError("a company cannot succeed itself", field="predecessor")
+    outcome = upsert_manufacturer(code=code, name=name, country_code=country_code, legal_name=legal_name,
+                                  active_from=active_from, aliases=aliases, predecessor=predecessor)
+    keep = {(name_key(a), role) for a, role in [(name, "manufacturer"), *(aliases or [])]}
+    removed = []
+    for alias in ManufacturerAlias.objects.filter(manufacturer=maker).order_by("pk"):
+        if (alias.key, alias.role) not in keep:
+            removed.append(f"{alias.name}:{alias.role}")
+            alias.delete()
+    for link in ManufacturerSuccession.objects.filter(successor=maker).select_related("predecessor"):
+        if predecessor is None or link.predecessor.code != predecessor[0]:
+            removed.append(f"predecessor {link.predecessor.code}")
+            link.delete()
+    maker = Manufacturer.objects.get(pk=maker.pk)
+    _changed(maker, "manufacturers", outcome, removed=removed)
+    return maker
+
+
+@transaction.atomic
+def create_firearm_model(*, manufacturer_code: str, name: str, type_code: str, variants: list[tuple[str, str]],
+                         external_ref: str = "") -> FirearmModel:
+    if not name_key(name):
+        raise ServiceError("a model name needs letters or digits", field="name")
+    if FirearmModel.objects.filter(manufacturer__code=manufacturer_code, name=name).exists():
+        raise ServiceError(f"{manufacturer_code} already has a model {name}", field="name")
+    outcome = upsert_firearm_model(manufacturer_code=manufacturer_code, name=name, type_code=type_code,
+                                   variants=variants, external_ref=external_ref)
+    model = FirearmModel.objects.select_related("manufacturer").get(manufacturer__code=manufacturer_code, name=name)
+    _changed(model, "models", outcome)
+    return model
+
+
+@transaction.atomic
+def update_firearm_model(*, model: FirearmModel, type_code: str, variants: list[tuple[str, str]],
+                         external_ref: str = "") -> FirearmModel:
+    """The maker and the name stay: the template ids of the variants are made from them."""
+    current = FirearmModel.objects.select_for_update().select_related("manufacturer").filter(pk=model.pk).first()
+    if current is None:
+        raise ServiceError("no such model", field="name")
+    outcome = upsert_firearm_model(manufacturer_code=current.manufacturer.code, name=current.name,
+                                   type_code=type_code, variants=variants, external_ref=external_ref)
+    keep = set(variants)
+    removed = []
+    for variant in ModelVariant.objects.filter(model=current).select_related("calibre").order_by("pk"):
+        if (variant.calibre.code, variant.action) not in keep:
+            removed.append(variant.template_id)
+            variant.delete()
+    current = FirearmModel.objects.select_related("manufacturer").get(pk=current.pk)
+    _changed(current, "models", outcome, removed_variants=removed)
+    return current
