@@ -7,13 +7,14 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from cifta.core.areas import area as find_area
 from cifta.core.filtersets import AuditEventFilterSet
 from cifta.core.models import AuditEvent, ChangeLoggedModel, CountryScopedModel, ObjectChange
-from cifta.core.permissions import Action
+from cifta.core.permissions import Action, can
 from cifta.core.views_support import require_action
 
 
@@ -26,13 +27,23 @@ def area_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "core/area.html", {"area": found})
 
 
-def _history_target(label: str, public_id: Any) -> Any:
+def _history_model(label: str) -> Any:
     try:
         model = apps.get_model(label)
     except (LookupError, ValueError) as exc:
         raise Http404 from exc
     if not issubclass(model, ChangeLoggedModel):
         raise Http404
+    return model
+
+
+def _require_history_action(request: Any, model: Any) -> None:
+    """Some records' history holds personal data: the model names the action it needs."""
+    if not can(getattr(request, "principal", None), getattr(model, "history_action", Action.VIEW)):
+        raise PermissionDenied
+
+
+def _history_object(model: Any, public_id: Any) -> Any:
     # Through the default manager: a record outside the scope is "not found".
     return get_object_or_404(model._default_manager.all(), public_id=public_id)
 
@@ -54,7 +65,9 @@ def object_history(obj: Any) -> tuple[Any, Any]:
 @login_required
 @require_action(Action.VIEW)
 def history(request: HttpRequest, label: str, public_id: Any) -> HttpResponse:
-    obj = _history_target(label, public_id)
+    model = _history_model(label)
+    _require_history_action(request, model)
+    obj = _history_object(model, public_id)
     changes, events = object_history(obj)
     return render(
         request,

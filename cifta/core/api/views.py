@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.apps import apps
 from django.http import Http404
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -12,7 +13,7 @@ from cifta.core.api.serializers import AuditEventSerializer, ObjectChangeSeriali
 from cifta.core.api.viewsets import ScopedReadOnlyViewSet
 from cifta.core.filtersets import AuditEventFilterSet
 from cifta.core.models import AuditEvent, ChangeLoggedModel
-from cifta.core.permissions import Action
+from cifta.core.permissions import Action, can
 
 
 class AuditEventViewSet(ScopedReadOnlyViewSet):
@@ -38,6 +39,8 @@ class AuditEventViewSet(ScopedReadOnlyViewSet):
             raise Http404 from exc
         if not issubclass(model, ChangeLoggedModel):
             raise Http404
+        if not can(getattr(request, "principal", None), getattr(model, "history_action", Action.VIEW)):
+            raise PermissionDenied()
         obj: Any = model._default_manager.filter(public_id=public_id).first()
         if obj is None:
             raise Http404

@@ -89,6 +89,8 @@ class ChangeLoggedModel(TimeStampedModel):
     # Field names whose values never enter the change log (replaced by a mask).
     changelog_masked: ClassVar[frozenset[str]] = frozenset({"password", "key_hash", "secret"})
     changelog_ignored: ClassVar[frozenset[str]] = frozenset({"updated_at"})
+    # The action a role needs to read this record's History (records holding personal data ask more).
+    history_action: ClassVar[str] = "view"
 
     class Meta:
         abstract = True
