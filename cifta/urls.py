@@ -8,6 +8,8 @@ api_v1 = [
     path("", include("cifta.core.api.urls")),
     path("", include("cifta.accounts.api.urls")),
     path("", include("cifta.directory.api.urls")),
+    path("", include("cifta.reference.api.urls")),
+    path("", include("cifta.registry.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -19,6 +21,8 @@ urlpatterns = [
     path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("cifta.accounts.urls")),
     path("directory/", include("cifta.directory.urls")),
+    path("reference/", include("cifta.reference.urls")),
+    path("registry/", include("cifta.registry.urls")),
     path("", include("cifta.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),  # type: ignore[arg-type]
 ]

@@ -20,7 +20,7 @@ class Area:
 AREAS: tuple[Area, ...] = (
     Area("registry", _("Registry"),
          _("Every firearm with its markings and its life; lost, stolen and seized registers; serial-number "
-           "search that finds a recovered firearm from damaged markings.")),
+           "search that finds a recovered firearm from damaged markings."), "registry:firearm_list"),
     Area("tracing", _("Tracing"),
          _("Domestic traces, then trace requests between States: send, acknowledge, answer, with deadlines "
            "and confidentiality.")),

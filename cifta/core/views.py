@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from cifta.core.areas import area as find_area
 from cifta.core.filtersets import AuditEventFilterSet
@@ -24,6 +24,8 @@ def area_page(request: HttpRequest, slug: str) -> HttpResponse:
     found = find_area(slug)
     if found is None:
         raise Http404
+    if found.url_name:
+        return redirect(found.url_name)
     return render(request, "core/area.html", {"area": found})
 
 

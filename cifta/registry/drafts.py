@@ -11,6 +11,8 @@ from typing import Any
 
 import pycountry
 
+from django.utils.translation import gettext as _
+
 from cifta.core.errors import ServiceError
 from cifta.reference.models import (
     CalibreAlias,
@@ -110,20 +112,21 @@ def _int(row: Mapping[str, Any], name: str) -> int | None:
     try:
         return int(float(text)) if text.replace(".", "", 1).isdigit() else int(text)
     except ValueError as exc:
-        raise ServiceError(f"{text!r} is not a whole number", field=name) from exc
+        raise ServiceError(_("%(value)r is not a whole number") % {"value": text}, field=name) from exc
 
 
 def _country(row: Mapping[str, Any], name: str) -> str:
     code = _text(row, name).upper()
     if code and pycountry.countries.get(alpha_2=code) is None:
-        raise ServiceError(f"{code!r} is not an ISO 3166 two-letter country code", field=name)
+        raise ServiceError(_("%(code)r is not an ISO 3166 two-letter country code") % {"code": code}, field=name)
     return code
 
 
 def _year(row: Mapping[str, Any], name: str, today: dt.date) -> int | None:
     year = _int(row, name)
     if year is not None and not 1800 <= year <= today.year:
-        raise ServiceError(f"{year} is not a possible year (1800 to {today.year})", field=name)
+        raise ServiceError(_("%(year)s is not a possible year (1800 to %(now)s)") % {"year": year, "now": today.year},
+                           field=name)
     return year
 
 
@@ -133,10 +136,10 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
     today = today or dt.date.today()
     type_text = _text(row, "type")
     if not type_text:
-        raise ServiceError("the type is required", field="type")
+        raise ServiceError(_("The type is required."), field="type")
     type_id = index.types.get(name_key(type_text))
     if type_id is None:
-        raise ServiceError(f"unknown firearm type {type_text!r}", field="type")
+        raise ServiceError(_("Unknown firearm type %(value)r.") % {"value": type_text}, field="type")
 
     serials = []
     for name, part in SERIAL_FIELDS.items():
@@ -144,11 +147,11 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
         if value:
             key = serial_key(value)
             if not key:
-                raise ServiceError(f"{value!r} has no letters or digits", field=name)
+                raise ServiceError(_("%(value)r has no letters or digits.") % {"value": value}, field=name)
             serials.append((index.parts[part], value, key, False))
     if not serials:
-        raise ServiceError("a serial number (frame or receiver) is required", field="serial")
-    component, value, key, _ = serials[0]
+        raise ServiceError(_("A serial number (frame or receiver) is required."), field="serial")
+    component, value, key, _primary = serials[0]
     serials[0] = (component, value, key, True)  # frame first, else the first component given
 
     make = _text(row, "make")
@@ -160,33 +163,34 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
     if calibre_text:
         calibre_id = index.calibres.get(name_key(calibre_text))
         if calibre_id is None:
-            raise ServiceError(f"unknown calibre {calibre_text!r} (no calibre has this name or alias)",
+            raise ServiceError(_("Unknown calibre %(value)r: no calibre has this name or alias.") % {"value": calibre_text},
                                field="calibre")
 
     event = _text(row, "event") or "registered"
     if event not in FIRST_EVENTS:
-        raise ServiceError(f"a record starts with one of: {', '.join(sorted(FIRST_EVENTS))}", field="event")
+        raise ServiceError(_("A record starts with one of: %(events)s.") % {"events": ", ".join(sorted(FIRST_EVENTS))},
+                           field="event")
     occurred_on = today
     if _text(row, "event_date"):
-        value = row.get("event_date")
-        if isinstance(value, dt.datetime):
-            occurred_on = value.date()
-        elif isinstance(value, dt.date):
-            occurred_on = value
+        given: Any = row.get("event_date")
+        if isinstance(given, dt.datetime):
+            occurred_on = given.date()
+        elif isinstance(given, dt.date):
+            occurred_on = given
         else:
             try:
                 occurred_on = dt.date.fromisoformat(_text(row, "event_date")[:10])
             except ValueError as exc:
-                raise ServiceError("dates are written YYYY-MM-DD", field="event_date") from exc
+                raise ServiceError(_("Dates are written YYYY-MM-DD."), field="event_date") from exc
         if occurred_on > today:
-            raise ServiceError("the date is in the future", field="event_date")
+            raise ServiceError(_("The date is in the future."), field="event_date")
 
     agency_id = None
     agency_text = _text(row, "holding_agency")
     if agency_text:
         agency_id = index.agencies.get(name_key(agency_text))
         if agency_id is None:
-            raise ServiceError(f"no agency of yours is named {agency_text!r}", field="holding_agency")
+            raise ServiceError(_("No agency of yours is named %(value)r.") % {"value": agency_text}, field="holding_agency")
 
     country_of_manufacture = _country(row, "country_of_manufacture")
     year = _year(row, "year_of_manufacture", today)
@@ -198,7 +202,7 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
     if any(_text(row, f) for f in import_fields):
         import_country = _country(row, "import_country")
         if not import_country:
-            raise ServiceError("an import marking needs the country of import (ITI 8(b))", field="import_country")
+            raise ServiceError(_("An import marking needs the country of import (ITI 8(b))."), field="import_country")
         markings.append(MarkingDraft(
             "import", _text(row, "import_mark") or f"{import_country} {_text(row, 'import_year')}".strip(),
             component_id=serials[0][0], importer_name=_text(row, "importer_name"),

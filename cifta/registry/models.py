@@ -19,6 +19,8 @@ class CivilianHolder(CountryScopedModel):
     """A licensed private holder: the minimum needed to trace a firearm to its last legal holder.
     Shown only to roles allowed to see personal data."""
 
+    history_action = "view_personal_data"
+
     full_name = models.CharField(_("full name"), max_length=150)
     id_document = models.CharField(_("identity document"), max_length=60, blank=True)
     licence_number = models.CharField(_("licence number"), max_length=60, blank=True)
@@ -29,7 +31,8 @@ class CivilianHolder(CountryScopedModel):
         verbose_name_plural = _("licensed civilian holders")
 
     def __str__(self) -> str:
-        return self.full_name
+        # No personal data here: this text appears in change logs and audit views.
+        return f"{_('licensed civilian holder')} {str(self.public_id)[:8]}"
 
     def get_absolute_url(self) -> str:
         return reverse("registry:holder_detail", args=[self.public_id])

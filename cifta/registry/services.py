@@ -123,11 +123,11 @@ def bulk_register(*, actor: Any, drafts: list[FirearmDraft], country_id: int, so
             children.append(FirearmEvent(firearm=firearm, country_id=country_id, kind=draft.first_event,
                                          occurred_on=draft.occurred_on, agency_id=draft.holding_agency_id,
                                          status_after=firearm.status))
-        by_model: dict[type, list[Any]] = {}
+        by_model: dict[Any, list[Any]] = {}
         for child in children:
             by_model.setdefault(type(child), []).append(child)
         for model, rows in by_model.items():
-            model.objects.bulk_create(rows, batch_size=2000)
+            model._default_manager.bulk_create(rows, batch_size=2000)
     record_bulk_create(firearms, message=source_name)
     for rows in by_model.values():
         record_bulk_create(rows, message=source_name)
@@ -343,3 +343,21 @@ def generate_state_marking(*, actor: Any, firearm: Firearm, year: int | None = N
                                  type_code=firearm.type.marking_code, number=number, calibre=calibre, layout=layout)
     audit.emit(events.STATE_MARK_GENERATED, target=firearm, payload={"marking": text})
     return text
+
+
+def look_up_serial(*, principal: Any, serial: str, case_reference: str) -> list[Firearm]:
+    """The exact look-up as people use it: an audited sensitive read (who, what, why, how many),
+    and a hit on a firearm reported lost or stolen tells the agency that reported it. Both are
+    written in one transaction. Each firearm found carries ``reported_missing``."""
+    from cifta.registry.selectors import serial_lookup
+
+    key, queryset = serial_lookup(serial)
+    found = list(queryset)
+    with transaction.atomic():
+        audit.audit_read(events.SERIAL_LOOKED_UP, country_id=principal.country_id,
+                         query={"serial": serial, "canonical": key}, result_count=len(found),
+                         case_reference=case_reference)
+        raise_search_hits(found, query=key)
+    for f in found:
+        f.reported_missing = f.status in REPORTED_MISSING  # type: ignore[attr-defined]
+    return found

@@ -11,10 +11,17 @@ from cifta.accounts.models import Membership
 from cifta.core.models import AuditEvent, ObjectChange
 from cifta.core.scoping import ALL_COUNTRIES, country_scope
 from cifta.directory.models import Agency, Country, PointOfContact
+from cifta.registry.models import Firearm, HitNotice
 
 
 def national_figures() -> dict[str, Any]:
+    by_status = dict(Firearm.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return {
+        "firearms": sum(by_status.values()),
+        "lost": by_status.get("lost", 0),
+        "stolen": by_status.get("stolen", 0),
+        "seized": by_status.get("seized", 0) + by_status.get("confiscated", 0),
+        "unread_hits": HitNotice.objects.filter(read_at__isnull=True).count(),
         "agencies": Agency.objects.owned().filter(is_active=True).count(),
         "contacts": PointOfContact.objects.owned().filter(is_active=True).count(),
         "users": Membership.objects.owned().filter(is_active=True).count(),
@@ -39,7 +46,9 @@ def regional_aggregates() -> dict[str, Any]:
             Membership.objects.filter(is_active=True, country__kind=Country.Kind.MEMBER_STATE)
             .values("country").distinct().count()
         )
+        firearms_by_state = Firearm.objects.values("country").distinct().count()
     return {
+        "states_with_registry": firearms_by_state,
         "member_states": states.count(),
         "by_status": [(label, by_status.get(value, 0)) for value, label in Country.CiftaStatus.choices],
         "states_with_contact": states_with_contact,
