@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pycountry
-
 from django.utils.translation import gettext as _
 
 from cifta.core.errors import ServiceError
@@ -163,8 +162,8 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
     if calibre_text:
         calibre_id = index.calibres.get(name_key(calibre_text))
         if calibre_id is None:
-            raise ServiceError(_("Unknown calibre %(value)r: no calibre has this name or alias.") % {"value": calibre_text},
-                               field="calibre")
+            message = _("Unknown calibre %(value)r: no calibre has this name or alias.") % {"value": calibre_text}
+            raise ServiceError(message, field="calibre")
 
     event = _text(row, "event") or "registered"
     if event not in FIRST_EVENTS:
@@ -190,7 +189,8 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
     if agency_text:
         agency_id = index.agencies.get(name_key(agency_text))
         if agency_id is None:
-            raise ServiceError(_("No agency of yours is named %(value)r.") % {"value": agency_text}, field="holding_agency")
+            message = _("No agency of yours is named %(value)r.") % {"value": agency_text}
+            raise ServiceError(message, field="holding_agency")
 
     country_of_manufacture = _country(row, "country_of_manufacture")
     year = _year(row, "year_of_manufacture", today)
