@@ -196,3 +196,25 @@ class IsolationWalkTest(WorldTestCase):
 @pytest.mark.parametrize("name", sorted(NOT_DATA))
 def test_routes_excluded_from_the_walk_exist(name):
     assert any(n == name for n, _ in _walk(get_resolver().url_patterns)), f"{name} no longer exists"
+
+
+# The documented escape hatches (docs/ARCHITECTURE.md, "Escape hatches"); anything else that
+# reads around the scope is a finding.
+UNSCOPED_ALLOWED = {
+    "accounts/principals.py", "accounts/authentication.py", "accounts/services.py", "core/chain.py",
+    "core/views.py", "reference/selectors.py", "registry/importing/engine.py",
+}
+
+
+def test_the_unscoped_manager_is_used_only_where_documented():
+    from pathlib import Path
+
+    root = Path(cifta.__file__).parent
+    users = set()
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if "/tests/" in f"/{rel}" or rel.startswith(("testing/", "demo/tests")) or "/migrations/" in rel:
+            continue
+        if ".unscoped" in path.read_text(encoding="utf-8"):
+            users.add(rel)
+    assert users <= UNSCOPED_ALLOWED, f"undocumented use of .unscoped in {sorted(users - UNSCOPED_ALLOWED)}"
