@@ -1,4 +1,5 @@
-"""Appending to and verifying the hash-chained audit tables (the only writer of both)."""
+"""Appending to and verifying the hash-chained audit tables. With ``core.bulkwrite`` (bulk
+creation), the only writers of both."""
 
 from __future__ import annotations
 
@@ -33,28 +34,6 @@ def append(model: type[Row], **fields: Any) -> Row:
     row.save(force_insert=True)
     ChainHead.objects.filter(name=model.chain_name).update(seq=row.seq, last_hash=row.row_hash)
     return row
-
-
-def append_many(model: type[Row], rows: list[dict[str, Any]]) -> list[Row]:
-    """Append many rows to ``model``'s chain with one head lock and one insert (bulk imports)."""
-    if not rows:
-        return []
-    if not connection.in_atomic_block:
-        raise NotInTransactionError("audit rows are written inside the transaction of the change they record")
-    head, _ = ChainHead.objects.select_for_update().get_or_create(
-        name=model.chain_name, defaults={"seq": 0, "last_hash": hashchain.GENESIS}
-    )
-    now = timezone.now()
-    seq, prev = head.seq, head.last_hash
-    objs = []
-    for fields in rows:
-        seq += 1
-        row = model(seq=seq, time=now, prev_hash=prev, **fields)
-        row.row_hash = prev = hashchain.link_hash(prev, row.hash_record())
-        objs.append(row)
-    model.unscoped.bulk_create(objs, batch_size=1000)
-    ChainHead.objects.filter(name=model.chain_name).update(seq=seq, last_hash=prev)
-    return objs
 
 
 def _chain_rows(model: type[ChainedRow]) -> Iterator[hashchain.ChainRow]:

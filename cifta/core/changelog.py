@@ -82,30 +82,6 @@ def _before_delete(sender: type[Any], instance: Any, **kwargs: Any) -> None:
     record_change(instance, action=ObjectChange.Action.DELETE, before=instance.changelog_data(), after=None)
 
 
-def record_bulk_create(instances: list[Any], *, message: str = "") -> None:
-    """The change-log rows of records inserted with ``bulk_create`` (primary keys set), checked
-    against the scope like single saves: own country only, one ObjectChange per record."""
-    if not instances:
-        return
-    ctx = current_context()
-    _require_transaction(instances[0])
-    rows = []
-    for instance in instances:
-        if isinstance(instance, CountryScopedModel) and not scope_allows(instance.country_id):
-            raise ScopeError("this scope may not write records of that country")
-        if instance.pk is None:
-            raise ValueError("bulk-created records need their primary keys (PostgreSQL and SQLite return them)")
-        rows.append({
-            "actor_id": ctx.actor_id, "actor_repr": ctx.actor_repr, "source": ctx.source,
-            "request_id": ctx.request_id,
-            "country_id": instance.country_id if isinstance(instance, CountryScopedModel) else None,
-            "action": ObjectChange.Action.CREATE, "object_type": object_type(instance), "object_id": instance.pk,
-            "object_repr": str(instance)[:200], "before": None, "after": instance.changelog_data(),
-            "message": message[:500],
-        })
-    chain.append_many(ObjectChange, rows)
-
-
 def record_change(
     instance: Any, *, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None, message: str = ""
 ) -> ObjectChange:

@@ -7,13 +7,13 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cifta.core.areas import area as find_area
 from cifta.core.filtersets import AuditEventFilterSet
 from cifta.core.models import AuditEvent, ChangeLoggedModel, CountryScopedModel, ObjectChange
+from cifta.core.paging import page_of
 from cifta.core.permissions import Action, can
 from cifta.core.views_support import require_action
 
@@ -82,5 +82,5 @@ def history(request: HttpRequest, label: str, public_id: Any) -> HttpResponse:
 @require_action(Action.VIEW_AUDIT)
 def audit_log(request: HttpRequest) -> HttpResponse:
     filterset = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.all().order_by("-seq"))
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page = page_of(filterset.qs, request)
     return render(request, "core/audit_log.html", {"filter": filterset, "page": page})

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NOT_KEY = re.compile(r"[^0-9A-Z]+")
 
 
+@lru_cache(maxsize=8192)  # a file repeats the same makes, models and calibres a million times
 def name_key(text: str) -> str:
     """Upper-case ASCII letters and digits only; "×" counts as "X" (9×19 = 9x19)."""
     text = text.replace("×", "x")

@@ -104,6 +104,57 @@ def _text(row: Mapping[str, Any], name: str) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _cleaned(row: Mapping[str, Any]) -> dict[str, str]:
+    """Every given value as stripped text, once (the checks below read each field often)."""
+    return {name: str(value).strip() for name, value in row.items() if value is not None}
+
+
+class Limits:
+    """Column sizes the database enforces (PostgreSQL refuses longer text; SQLite would keep
+    it), read from the models so a file row, a form and an API body are refused alike."""
+
+    def __init__(self) -> None:
+        from cifta.registry.models import Firearm, Marking, SerialNumber
+
+        def size(model: Any, name: str) -> int:
+            return int(model._meta.get_field(name).max_length)
+
+        self.text = {"make": size(Firearm, "make_as_read"), "model": size(Firearm, "model_as_read"),
+                     "calibre": size(Firearm, "calibre_as_read"),
+                     "storage_location": size(Firearm, "storage_location"),
+                     "manufacture_mark": size(Marking, "text"), "import_mark": size(Marking, "text"),
+                     "importer_name": size(Marking, "importer_name"),
+                     "importer_address": size(Marking, "importer_address")}
+        self.serial = size(SerialNumber, "value")
+        self.sources = frozenset(Firearm.Source.values)
+
+
+_LIMITS: list[Limits] = []
+
+
+def limits() -> Limits:
+    if not _LIMITS:
+        _LIMITS.append(Limits())
+    return _LIMITS[0]
+
+
+def _too_long(name: str, limit: int) -> ServiceError:
+    return ServiceError(_("At most %(limit)s characters.") % {"limit": limit}, field=name)
+
+
+def _check_sizes(row: Mapping[str, Any], source: str) -> None:
+    sizes = limits()
+    for name, limit in sizes.text.items():
+        if len(_text(row, name)) > limit:
+            raise _too_long(name, limit)
+    for name in SERIAL_FIELDS:
+        if len(_text(row, name)) > sizes.serial:
+            raise _too_long(name, sizes.serial)
+    if source not in sizes.sources:
+        raise ServiceError(_("Unknown record source %(value)r (one of: %(choices)s).") % {
+            "value": source, "choices": ", ".join(sorted(sizes.sources))}, field="source")
+
+
 def _int(row: Mapping[str, Any], name: str) -> int | None:
     text = _text(row, name)
     if not text:
@@ -133,6 +184,9 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
                    default_source: str = "other") -> FirearmDraft:
     """Check one input and return its draft; ServiceError names the field at fault."""
     today = today or dt.date.today()
+    raw, row = row, _cleaned(row)
+    source = _text(row, "source") or default_source
+    _check_sizes(row, source)
     type_text = _text(row, "type")
     if not type_text:
         raise ServiceError(_("The type is required."), field="type")
@@ -171,7 +225,7 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
                            field="event")
     occurred_on = today
     if _text(row, "event_date"):
-        given: Any = row.get("event_date")
+        given: Any = raw.get("event_date")
         if isinstance(given, dt.datetime):
             occurred_on = given.date()
         elif isinstance(given, dt.date):
@@ -214,5 +268,5 @@ def draft_from_row(row: Mapping[str, Any], index: ReferenceIndex, *, today: dt.d
         manufacturer_id=maker_id, make_as_read=make, model_id=model_id, model_as_read=model_text,
         calibre_id=calibre_id, calibre_as_read=calibre_text, country_of_manufacture=country_of_manufacture,
         year_of_manufacture=year, holding_agency_id=agency_id, storage_location=_text(row, "storage_location"),
-        source=_text(row, "source") or default_source, notes=_text(row, "notes"), markings=markings,
+        source=source, notes=_text(row, "notes"), markings=markings,
     )

@@ -23,10 +23,9 @@ from cifta.core import audit
 from cifta.core.errors import ServiceError
 from cifta.directory.models import Agency
 from cifta.reference.normalise import name_key
-from cifta.registry import services
+from cifta.registry import events, services
 from cifta.registry.drafts import MarkingDraft
 from cifta.registry.engines.lifecycle import Status
-from cifta.registry.importing import events
 from cifta.registry.importing.mapping import resolve
 from cifta.registry.importing.readers import open_table
 from cifta.registry.models import Firearm, Marking, MarkingSession, MarkingSessionItem, SerialNumber

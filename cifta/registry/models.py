@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cifta.core.models import CountryScopedModel
 from cifta.core.models.audit import AppendOnlyError
+from cifta.core.models.base import country_field
 from cifta.registry.engines.lifecycle import Event, Status
 
 
@@ -50,23 +51,26 @@ class Firearm(CountryScopedModel):
         BULK_IMPORT = "bulk_import", _("bulk import")
         OTHER = "other", _("other")
 
+    # Indexes are kept to what reads use: each costs time on every insert (bulk imports write
+    # millions). Scoped reads start with country, so (country, ...) indexes serve them.
+    country = country_field(db_index=False)  # first column of the indexes below
     type = models.ForeignKey("reference.FirearmType", on_delete=models.PROTECT, related_name="+",
                              verbose_name=_("type"))
     manufacturer = models.ForeignKey("reference.Manufacturer", on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("make"))
+                                     related_name="+", verbose_name=_("make"), db_index=False)  # natural key
     make_as_read = models.CharField(_("make as read"), max_length=150, blank=True)
     model = models.ForeignKey("reference.FirearmModel", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("model"))
+                              related_name="+", verbose_name=_("model"), db_index=False)  # natural key
     model_as_read = models.CharField(_("model as read"), max_length=120, blank=True)
     calibre = models.ForeignKey("reference.Calibre", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("calibre"))
     calibre_as_read = models.CharField(_("calibre as read"), max_length=80, blank=True)
-    serial_key = models.CharField(_("serial (frame)"), max_length=40, db_index=True, editable=False,
+    serial_key = models.CharField(_("serial (frame)"), max_length=40, editable=False,
                                   help_text=_("the frame or receiver serial in canonical form"))
     country_of_manufacture = models.CharField(_("country of manufacture"), max_length=2, blank=True)
     year_of_manufacture = models.PositiveSmallIntegerField(_("year of manufacture"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=[(s.value, s.value) for s in Status],
-                              db_index=True, editable=False, help_text=_("derived from the events"))
+                              editable=False, help_text=_("derived from the events"))
     holding_agency = models.ForeignKey("directory.Agency", on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="+", verbose_name=_("holding agency"))
     civilian_holder = models.ForeignKey(CivilianHolder, on_delete=models.PROTECT, null=True, blank=True,
@@ -84,7 +88,11 @@ class Firearm(CountryScopedModel):
             models.UniqueConstraint(fields=["country", "manufacturer", "model", "serial_key"],
                                     name="firearm_natural_key"),
         ]
-        indexes = [models.Index(fields=["country", "serial_key"]), models.Index(fields=["country", "status"])]
+        indexes = [
+            # The list's default order (newest first) read straight from an index, per country.
+            models.Index(fields=["country", "id"], name="firearm_country_id"),
+            models.Index(fields=["country", "serial_key"]), models.Index(fields=["country", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.serial_key or '?'} ({self.make_as_read or '-'} {self.model_as_read})".strip()
@@ -96,9 +104,12 @@ class Firearm(CountryScopedModel):
 class SerialNumber(CountryScopedModel):
     """A serial number read on one component. The frame or receiver serial is the primary one."""
 
-    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="serials", verbose_name=_("firearm"))
+    country = country_field(db_index=False)  # looked up by key or by firearm
+    # Both served by the (firearm, component) unique index or never filtered alone.
+    firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="serials", verbose_name=_("firearm"),
+                                db_index=False)
     component = models.ForeignKey("reference.PartType", on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("component"))
+                                  verbose_name=_("component"), db_index=False)
     value = models.CharField(_("serial as read"), max_length=60)
     key = models.CharField(_("canonical serial"), max_length=40, db_index=True, editable=False)
     is_primary = models.BooleanField(_("primary (frame or receiver)"), default=False)
@@ -130,10 +141,11 @@ class Marking(CountryScopedModel):
         ENGRAVING = "engraving", _("engraving")
         OTHER = "other", _("other")
 
+    country = country_field(db_index=False)  # read through its firearm
     firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="markings", verbose_name=_("firearm"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     component = models.ForeignKey("reference.PartType", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("component"))
+                                  related_name="+", verbose_name=_("component"), db_index=False)
     location = models.CharField(_("location on the weapon"), max_length=120, blank=True)
     text = models.CharField(_("text as read"), max_length=200)
     method = models.CharField(_("method"), max_length=12, choices=Method.choices, blank=True)
@@ -156,6 +168,7 @@ class Marking(CountryScopedModel):
 class FirearmEvent(CountryScopedModel):
     """One moment of a firearm's life. Append-only: a mistake is corrected by a new event."""
 
+    country = country_field(db_index=False)  # read through its firearm
     firearm = models.ForeignKey(Firearm, on_delete=models.PROTECT, related_name="events", verbose_name=_("firearm"))
     kind = models.CharField(_("event"), max_length=20, choices=[(e.value, e.value) for e in Event])
     occurred_on = models.DateField(_("date"))

@@ -13,10 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cifta.core import audit
-from cifta.core.changelog import record_bulk_create
+from cifta.core import audit, bulkwrite
 from cifta.core.errors import ConflictError, ServiceError
-from cifta.core.models.managers import bulk_writes_recorded
 from cifta.directory.models import Agency
 from cifta.registry import events
 from cifta.registry.drafts import FirearmDraft, MarkingDraft
@@ -102,39 +100,61 @@ def register_firearm(*, actor: Any, draft: FirearmDraft, trigger: str = HitNotic
 
 
 def bulk_register(*, actor: Any, drafts: list[FirearmDraft], country_id: int, source_name: str,
-                  batch_number: int) -> list[Firearm]:
+                  batch_number: int) -> list[int]:
     """Insert a batch of checked drafts at once, with their serials, markings and first events,
-    one change-log row per record and one audit event for the batch. The caller holds the
-    transaction (one per batch) and has removed duplicates."""
-    today_status = {}
-    for draft in drafts:
-        status = lifecycle.check([], Proposed(Event(draft.first_event)))
-        assert status is not None
-        today_status[id(draft)] = status
-    firearms = [_firearm_from_draft(d, today_status[id(d)], country_id) for d in drafts]
-    with bulk_writes_recorded():
-        Firearm.objects.bulk_create(firearms)
-        children: list[Any] = []
-        for firearm, draft in zip(firearms, drafts, strict=True):
-            for component_id, value, key, primary in draft.serials:
-                children.append(SerialNumber(firearm=firearm, country_id=country_id, component_id=component_id,
-                                             value=value, key=key, is_primary=primary))
-            children.extend(_marking(firearm, m) for m in draft.markings)
-            children.append(FirearmEvent(firearm=firearm, country_id=country_id, kind=draft.first_event,
-                                         occurred_on=draft.occurred_on, agency_id=draft.holding_agency_id,
-                                         status_after=firearm.status))
-        by_model: dict[Any, list[Any]] = {}
-        for child in children:
-            by_model.setdefault(type(child), []).append(child)
-        for model, rows in by_model.items():
-            model._default_manager.bulk_create(rows, batch_size=2000)
-    record_bulk_create(firearms, message=source_name)
-    for rows in by_model.values():
-        record_bulk_create(rows, message=source_name)
+    one change-log row per record (``core.bulkwrite``) and one audit event for the batch. The
+    caller holds the transaction (one per batch) and has removed duplicates. Returns the ids."""
+    status_of = {}
+    for kind in {d.first_event for d in drafts}:
+        try:
+            status_of[kind] = lifecycle.check([], Proposed(Event(kind)))
+        except LifecycleError as exc:
+            raise _lifecycle_error(exc) from exc
+    base = {"country_id": country_id}
+    firearms, firearm_reprs = [], []
+    for d in drafts:
+        key = d.serial_key
+        firearms.append({
+            **base, "type_id": d.type_id, "manufacturer_id": d.manufacturer_id, "make_as_read": d.make_as_read,
+            "model_id": d.model_id, "model_as_read": d.model_as_read, "calibre_id": d.calibre_id,
+            "calibre_as_read": d.calibre_as_read, "serial_key": key,
+            "country_of_manufacture": d.country_of_manufacture, "year_of_manufacture": d.year_of_manufacture,
+            "status": str(status_of[d.first_event]), "holding_agency_id": d.holding_agency_id,
+            "civilian_holder_id": None, "storage_location": d.storage_location, "source": d.source,
+            "notes": d.notes})
+        firearm_reprs.append(f"{key or '?'} ({d.make_as_read or '-'} {d.model_as_read})".strip())
+    ids = bulkwrite.create_rows(Firearm, firearms, firearm_reprs, message=source_name)
+
+    serials: list[dict[str, Any]] = []
+    markings: list[dict[str, Any]] = []
+    first_events: list[dict[str, Any]] = []
+    kind_label = {k: str(label) for k, label in Marking.Kind.choices}
+    for pk, d in zip(ids, drafts, strict=True):
+        for component_id, value, skey, primary in d.serials:
+            serials.append({**base, "firearm_id": pk, "component_id": component_id, "value": value, "key": skey,
+                            "is_primary": primary})
+        for m in d.markings:
+            markings.append({**base, "firearm_id": pk, "kind": m.kind, "component_id": m.component_id,
+                             "location": m.location, "text": m.text, "method": m.method,
+                             "country_code": m.country_code, "year": m.year, "importer_name": m.importer_name,
+                             "importer_address": m.importer_address, "import_country": m.import_country,
+                             "import_year": m.import_year})
+        first_events.append({**base, "firearm_id": pk, "kind": d.first_event, "occurred_on": d.occurred_on,
+                             "agency_id": d.holding_agency_id, "civilian_holder_id": None,
+                             "counterpart_country": "", "reference": "", "notes": "",
+                             "status_after": str(status_of[d.first_event])})
+    bulkwrite.create_rows(SerialNumber, serials, [s["value"] for s in serials], message=source_name)
+    bulkwrite.create_rows(Marking, markings, [f"{kind_label.get(m['kind'], m['kind'])}: {m['text']}"
+                                              for m in markings], message=source_name)
+    bulkwrite.create_rows(FirearmEvent, first_events, [f"{e['kind']} {e['occurred_on']}" for e in first_events],
+                          message=source_name)
     audit.emit(events.BATCH_IMPORTED, country_id=country_id,
                payload={"file": source_name, "batch": batch_number, "rows": len(firearms)})
-    raise_hit_notices(firearms, trigger=HitNotice.Trigger.IMPORTED)
-    return firearms
+    # Hit notices need the records: load only those whose serial is reported missing.
+    keys = {f["serial_key"] for f in firearms}
+    if Firearm.objects.owned().filter(serial_key__in=keys, status__in=REPORTED_MISSING).exists():
+        raise_hit_notices(list(Firearm.objects.owned().filter(pk__in=ids)), trigger=HitNotice.Trigger.IMPORTED)
+    return ids
 
 
 def raise_hit_notices(firearms: Iterable[Firearm], *, trigger: str, detail: str = "") -> list[HitNotice]:

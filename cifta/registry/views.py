@@ -18,7 +18,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from cifta.core import audit
 from cifta.core.errors import ServiceError
+from cifta.core.paging import page_of
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
 from cifta.reference.models import Calibre, FirearmModel, Manufacturer, PartType
@@ -164,7 +164,7 @@ def _own_firearm(public_id: Any) -> Firearm:
 @require_action(Action.VIEW)
 def firearm_list(request: HttpRequest) -> HttpResponse:
     filterset = FirearmFilterSet(request.GET, queryset=selectors.firearm_queryset())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(filterset.qs, request, PAGE_SIZE)
     _label(page)
     return render(request, "registry/firearm_list.html",
                   {"filter": filterset, "page": page, "query": _filter_query(request), "section": "firearms"})
@@ -403,7 +403,7 @@ def state_marking(request: HttpRequest, public_id: Any) -> HttpResponse:
 def register_list(request: HttpRequest, register: str) -> HttpResponse:
     if register not in selectors.REGISTERS:
         raise Http404
-    page = Paginator(selectors.register_queryset(register), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(selectors.register_queryset(register), request, PAGE_SIZE)
     _label(page)
     title, intro = REGISTER_TITLES[register]
     return render(request, "registry/register_list.html",
@@ -414,7 +414,7 @@ def register_list(request: HttpRequest, register: str) -> HttpResponse:
 @require_action(Action.VIEW)
 def hit_list(request: HttpRequest) -> HttpResponse:
     filterset = HitNoticeFilterSet(request.GET, queryset=selectors.hit_notices())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(filterset.qs, request, PAGE_SIZE)
     return render(request, "registry/hit_list.html", {"filter": filterset, "page": page, "section": "hits"})
 
 
@@ -450,7 +450,7 @@ def serial_lookup(request: HttpRequest) -> HttpResponse:
 def compliance_report(request: HttpRequest) -> HttpResponse:
     """Every firearm whose markings fall short of CIFTA Art. VI / ITI para. 8, and why, grouped
     by holding agency (50 records a page)."""
-    page = Paginator(selectors.compliance_report_queryset(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(selectors.compliance_report_queryset(), request, PAGE_SIZE)
     from django.db.models import prefetch_related_objects
 
     firearms = list(page.object_list)
@@ -477,7 +477,7 @@ def holder_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     if q:
         queryset = queryset.filter(Q(full_name__icontains=q) | Q(licence_number__iexact=q))
-    page = Paginator(queryset.order_by("full_name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(queryset.order_by("full_name", "id"), request, PAGE_SIZE)
     return render(request, "registry/holder_list.html", {"page": page, "q": q, "section": "holders"})
 
 

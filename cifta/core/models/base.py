@@ -129,17 +129,25 @@ class GlobalModel(ChangeLoggedModel):
         abstract = True
 
 
-class CountryScopedModel(ChangeLoggedModel):
-    """A State's record. ``country`` is set from the scope by the change machinery, never from
-    client input, and cannot be changed once set."""
-
-    country = models.ForeignKey(
+def country_field(*, db_index: bool = True) -> Any:
+    """The ``country`` of a scoped record. A model whose own indexes all start with ``country``
+    (large tables written in bulk) declares it again with ``db_index=False``: one index less to
+    maintain on every insert, none lost for reads."""
+    return models.ForeignKey(
         "directory.Country",
         on_delete=models.PROTECT,
         editable=False,
         related_name="+",
         verbose_name=_("country"),
+        db_index=db_index,
     )
+
+
+class CountryScopedModel(ChangeLoggedModel):
+    """A State's record. ``country`` is set from the scope by the change machinery, never from
+    client input, and cannot be changed once set."""
+
+    country = country_field()
 
     objects = CountryScopedManager()
     # The explicit, grep-able escape hatch. Only core and documented selectors may use it.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, NoReturn
 
 from django.db import models
@@ -42,20 +39,6 @@ class DisabledQuerySet(models.QuerySet[Any]):
     update_or_create = _refuse
 
 
-_bulk_allowed: ContextVar[bool] = ContextVar("cifta_bulk_allowed", default=False)
-
-
-@contextmanager
-def bulk_writes_recorded() -> Iterator[None]:
-    """Allow ``bulk_create`` on audited models in a block whose caller records every row in the
-    change log itself (``cifta.core.changelog.record_bulk_create``)."""
-    token = _bulk_allowed.set(True)
-    try:
-        yield
-    finally:
-        _bulk_allowed.reset(token)
-
-
 class GuardedQuerySet(models.QuerySet[Any]):
     """Bulk writes bypass the change log, so audited models refuse them; use services."""
 
@@ -66,9 +49,7 @@ class GuardedQuerySet(models.QuerySet[Any]):
         raise ScopeError("bulk delete() bypasses the change log; retire records through a service")
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
-        if not _bulk_allowed.get():
-            raise ScopeError("bulk_create() bypasses the change log; write through a service")
-        return super().bulk_create(*args, **kwargs)
+        raise ScopeError("bulk_create() bypasses the change log; use cifta.core.bulkwrite.create_rows")
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         raise ScopeError("bulk_update() bypasses the change log; write through a service")

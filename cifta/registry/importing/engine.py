@@ -30,13 +30,12 @@ from cifta.core.context import Source, change_context
 from cifta.core.errors import ServiceError
 from cifta.core.scoping import country_scope
 from cifta.directory.models import Agency
-from cifta.registry import services
-from cifta.registry.drafts import SERIAL_FIELDS, FirearmDraft, ReferenceIndex, draft_from_row
-from cifta.registry.importing import events
+from cifta.registry import events, services
+from cifta.registry.drafts import FirearmDraft, ReferenceIndex, draft_from_row
 from cifta.registry.importing.mapping import ColumnMap, resolve
 from cifta.registry.importing.readers import FileFacts, FileProblem, file_facts, open_table
 from cifta.registry.importing.report import ReportWriter, report_path
-from cifta.registry.models import Firearm, ImportJob, Marking, SerialNumber
+from cifta.registry.models import Firearm, ImportJob
 
 log = logging.getLogger(__name__)
 
@@ -129,53 +128,6 @@ def is_running(job: ImportJob) -> bool:
 # --- rows -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Limits:
-    """Column sizes the database enforces (PostgreSQL) and drafts do not check."""
-
-    make: int = Firearm._meta.get_field("make_as_read").max_length or 150
-    model: int = Firearm._meta.get_field("model_as_read").max_length or 120
-    calibre: int = Firearm._meta.get_field("calibre_as_read").max_length or 80
-    storage_location: int = Firearm._meta.get_field("storage_location").max_length or 200
-    serial: int = SerialNumber._meta.get_field("value").max_length or 60
-    mark: int = Marking._meta.get_field("text").max_length or 200
-    importer_name: int = Marking._meta.get_field("importer_name").max_length or 150
-    importer_address: int = Marking._meta.get_field("importer_address").max_length or 250
-    sources: frozenset[str] = frozenset(Firearm.Source.values)
-
-
-LIMITS = Limits()
-
-
-def _too_long(name: str, limit: int) -> ServiceError:
-    return ServiceError(_("At most %(limit)s characters.") % {"limit": limit}, field=name)
-
-
-def check_fits(draft: FirearmDraft, serial_fields: Mapping[int, str]) -> None:
-    """Refuse what the database would refuse, so a batch never fails on one row."""
-    if len(draft.make_as_read) > LIMITS.make:
-        raise _too_long("make", LIMITS.make)
-    if len(draft.model_as_read) > LIMITS.model:
-        raise _too_long("model", LIMITS.model)
-    if len(draft.calibre_as_read) > LIMITS.calibre:
-        raise _too_long("calibre", LIMITS.calibre)
-    if len(draft.storage_location) > LIMITS.storage_location:
-        raise _too_long("storage_location", LIMITS.storage_location)
-    if draft.source not in LIMITS.sources:
-        raise ServiceError(_("Unknown record source %(value)r (one of: %(choices)s).") % {
-            "value": draft.source, "choices": ", ".join(sorted(LIMITS.sources))}, field="source")
-    for component_id, value, _key, _primary in draft.serials:
-        if len(value) > LIMITS.serial:
-            raise _too_long(serial_fields.get(component_id, "serial"), LIMITS.serial)
-    for mark in draft.markings:
-        if len(mark.text) > LIMITS.mark:
-            raise _too_long("import_mark" if mark.kind == "import" else "manufacture_mark", LIMITS.mark)
-        if len(mark.importer_name) > LIMITS.importer_name:
-            raise _too_long("importer_name", LIMITS.importer_name)
-        if len(mark.importer_address) > LIMITS.importer_address:
-            raise _too_long("importer_address", LIMITS.importer_address)
-
-
 def own_agencies() -> dict[str, int]:
     return dict(Agency.objects.owned().filter(is_active=True).values_list("name", "pk"))
 
@@ -238,7 +190,6 @@ class Run:
     def _read(self, table: Any, columns: ColumnMap) -> None:
         job = self.job
         index = ReferenceIndex(own_agencies())
-        serial_fields = {index.parts[part]: name for name, part in SERIAL_FIELDS.items()}
         header_field = {header: name for name, header in columns.as_columns().items()}
         positions = list(columns.positions.items())
         row_problems = table.row_problems
@@ -268,7 +219,6 @@ class Run:
                     row = {name: values[pos] for name, pos in positions if pos < count}
                     try:
                         draft = draft_from_row(row, index, today=self.today, default_source="bulk_import")
-                        check_fits(draft, serial_fields)
                     except ServiceError as exc:
                         batch.rejected += 1
                         batch.errors.append({"line": line_no, "field": exc.field or "", "message": str(exc)})

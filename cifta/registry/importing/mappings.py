@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cifta.core import audit
 from cifta.core.errors import ServiceError
-from cifta.registry.importing import events
+from cifta.registry import events
 from cifta.registry.models import ImportMapping
 
 

@@ -58,6 +58,22 @@ class FirearmListPageTest(RegistryExtrasTestCase):
                             reverse("registry:firearm_export_csv") + "?status=lost")
         self.assertNotContains(self.web("bob").get(self.url), reverse("registry:firearm_export_csv"))
 
+    def test_a_list_longer_than_the_count_cap_says_more_than_and_pages_up_to_the_cap(self) -> None:
+        client = self.web("alice")
+        with self.settings(CIFTA_LIST_COUNT_CAP=2):
+            response = client.get(self.url)
+            page = response.context["page"]
+            self.assertTrue(page.paginator.capped)
+            self.assertEqual(page.paginator.count, 2)
+            self.assertContains(response, "More than 2 firearms")
+            self.assertEqual(len(page), 2)  # 50 a page, but no further than the cap
+            self.assertContains(client.get(self.url, {"page": "9"}), "More than 2 firearms")
+            exact = client.get(self.url, {"status": "lost"})
+            self.assertFalse(exact.context["page"].paginator.capped)
+            self.assertContains(exact, "1 firearm")
+        with self.settings(CIFTA_LIST_COUNT_CAP=3):
+            self.assertFalse(client.get(self.url).context["page"].paginator.capped)  # exactly at the cap
+
     def test_the_list_stays_within_a_query_budget(self) -> None:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
