@@ -284,6 +284,34 @@ class SerialLookupForm(forms.Form):
                                                  "recorded in the audit log."))
 
 
+class SerialSearchForm(forms.Form):
+    q = forms.CharField(label=_("Serial as it can be read"), max_length=100, help_text=_(
+        "? for one unknown character, * for any run, [38] for a position that is one of 3 or 8. Separators and "
+        "case do not count; look-alikes (0/O, 1/I, 8/B…) are tried."))
+    case_reference = forms.CharField(label=_("Case reference"), max_length=100,
+                                     help_text=_("Why you search: a case, investigation or request number. It is "
+                                                 "recorded in the audit log."))
+    make = forms.CharField(label=_("Make"), required=False, max_length=150,
+                           help_text=_("Any name or alias; records of unknown make are kept."))
+    model = forms.CharField(label=_("Model"), required=False, max_length=120)
+    calibre = forms.CharField(label=_("Calibre"), required=False, max_length=80,
+                              help_text=_("Any name or alias, e.g. 9 mm Luger."))
+    type = forms.CharField(label=_("Type"), required=False, max_length=80)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[])
+    max_edits = forms.ChoiceField(label=_("Edits allowed"), required=False, choices=[
+        ("", _("as the length allows")), ("0", _("none")), ("1", _("one")), ("2", _("two"))])
+    ignore_embedded_letters = forms.BooleanField(label=_("Ignore letters between digits (NCIC rule)"),
+                                                 required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from cifta.registry.selectors import STATUS_LABELS
+
+        super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        assert isinstance(status, forms.ChoiceField)
+        status.choices = [("", _("any")), *[(str(k), v) for k, v in STATUS_LABELS.items()]]
+
+
 class HolderForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     id_document = forms.CharField(label=_("Identity document"), required=False, max_length=60)

@@ -14,6 +14,7 @@ from cifta.core.models import CountryScopedModel
 from cifta.core.models.audit import AppendOnlyError
 from cifta.core.models.base import country_field
 from cifta.registry.engines.lifecycle import Event, Status
+from cifta.registry.serials.lookalikes import index_forms
 
 
 class CivilianHolder(CountryScopedModel):
@@ -111,17 +112,45 @@ class SerialNumber(CountryScopedModel):
     component = models.ForeignKey("reference.PartType", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("component"), db_index=False)
     value = models.CharField(_("serial as read"), max_length=60)
-    key = models.CharField(_("canonical serial"), max_length=40, db_index=True, editable=False)
+    key = models.CharField(_("canonical serial"), max_length=40, editable=False)
     is_primary = models.BooleanField(_("primary (frame or receiver)"), default=False)
+    # The serial search's index (serials/lookalikes.index_forms), kept in the row so a serial
+    # is findable as soon as its transaction commits: look-alikes folded; the same reversed
+    # (a search by the end is a prefix search on it); without letters between digits (the
+    # NCIC option; empty when the serial has none, so its index stays small).
+    folded = models.CharField(max_length=40, editable=False, default="")
+    folded_reversed = models.CharField(max_length=40, editable=False, default="")
+    bare = models.CharField(max_length=40, editable=False, default="", blank=True)
+
+    changelog_ignored = CountryScopedModel.changelog_ignored | {"folded", "folded_reversed", "bare"}
 
     class Meta:
         ordering = ["-is_primary", "component__sort"]
         verbose_name = _("serial number")
         verbose_name_plural = _("serial numbers")
         constraints = [models.UniqueConstraint(fields=["firearm", "component"], name="serial_one_per_component")]
+        # Pattern operator classes let PostgreSQL answer LIKE 'AB%' from the index whatever the
+        # database's collation; other databases ignore them.
+        indexes = [
+            models.Index(fields=["country", "folded"], name="serial_folded",
+                         opclasses=["int8_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["country", "folded_reversed"], name="serial_folded_reversed",
+                         opclasses=["int8_ops", "varchar_pattern_ops"]),
+            models.Index(fields=["country", "bare"], name="serial_bare", condition=~models.Q(bare="")),
+        ]
 
     def __str__(self) -> str:
         return self.value
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.folded, self.folded_reversed, self.bare = serial_index_forms(self.key)
+        super().save(*args, **kwargs)
+
+
+def serial_index_forms(key: str) -> tuple[str, str, str]:
+    """The indexed forms of a canonical serial (``bare`` empty when it equals ``folded``)."""
+    folded, reversed_, bare = index_forms(key)
+    return folded, reversed_, "" if bare == folded else bare
 
 
 class Marking(CountryScopedModel):

@@ -25,7 +25,7 @@ from cifta.reference.selectors import resolve_calibre, resolve_manufacturer, res
 from cifta.registry.drafts import ReferenceIndex
 from cifta.registry.engines import compliance
 from cifta.registry.engines.lifecycle import Event, Status
-from cifta.registry.models import Firearm, FirearmEvent, HitNotice, Marking, SerialNumber
+from cifta.registry.models import Firearm, FirearmEvent, HitNotice, Marking, SerialNumber, serial_index_forms
 from cifta.registry.serials.normalise import serial_key
 
 # --- labels ------------------------------------------------------------------------------------
@@ -98,7 +98,8 @@ def with_serial_key(key: str) -> Q:
     """Firearms with a component serial of this canonical key. Written as ``id IN (serials with
     this key)`` so both databases start from the serial index; an EXISTS per firearm made
     SQLite walk the whole register (over a second at a million firearms)."""
-    return Q(pk__in=SerialNumber.objects.filter(key=key).values("firearm_id"))
+    folded = serial_index_forms(key)[0]
+    return Q(pk__in=SerialNumber.objects.filter(folded=folded, key=key).values("firearm_id"))
 
 
 # --- marking compliance ------------------------------------------------------------------------

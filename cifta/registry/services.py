@@ -29,6 +29,7 @@ from cifta.registry.models import (
     Marking,
     MarkingSequence,
     SerialNumber,
+    serial_index_forms,
 )
 
 REPORTED_MISSING = (Status.LOST, Status.STOLEN)
@@ -131,8 +132,10 @@ def bulk_register(*, actor: Any, drafts: list[FirearmDraft], country_id: int, so
     kind_label = {k: str(label) for k, label in Marking.Kind.choices}
     for pk, d in zip(ids, drafts, strict=True):
         for component_id, value, skey, primary in d.serials:
+            folded, folded_reversed, bare = serial_index_forms(skey)
             serials.append({**base, "firearm_id": pk, "component_id": component_id, "value": value, "key": skey,
-                            "is_primary": primary})
+                            "is_primary": primary, "folded": folded, "folded_reversed": folded_reversed,
+                            "bare": bare})
         for m in d.markings:
             markings.append({**base, "firearm_id": pk, "kind": m.kind, "component_id": m.component_id,
                              "location": m.location, "text": m.text, "method": m.method,

@@ -33,6 +33,7 @@ from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
 from cifta.reference.models import Calibre, FirearmModel, Manufacturer, PartType
 from cifta.registry import events, selectors, services
+from cifta.registry import serial_search as serial_search_engine
 from cifta.registry.drafts import FirearmDraft, draft_from_row
 from cifta.registry.engines.lifecycle import Event
 from cifta.registry.filtersets import FirearmFilterSet, HitNoticeFilterSet
@@ -44,6 +45,7 @@ from cifta.registry.forms import (
     MarkingForm,
     PhotoForm,
     SerialLookupForm,
+    SerialSearchForm,
     StateMarkingForm,
 )
 from cifta.registry.models import CivilianHolder, Firearm, FirearmPhoto, HitNotice
@@ -441,6 +443,30 @@ def serial_lookup(request: HttpRequest) -> HttpResponse:
                                            case_reference=form.cleaned_data["case_reference"])
         _label(results)
     return render(request, "registry/serial_lookup.html", {"form": form, "results": results, "section": "lookup"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_action(Action.VIEW)
+def serial_search(request: HttpRequest) -> HttpResponse:
+    """The search for damaged or partial serials in the caller's country, ranked, each hit
+    with its reasons. Case reference required; every search is audited."""
+    form = SerialSearchForm(request.POST or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = serial_search_engine.search_serials(
+                data["q"], case_reference=data["case_reference"],
+                filters=serial_search_engine.Filters(make=data["make"], model=data["model"], calibre=data["calibre"],
+                                                     type=data["type"], status=data["status"]),
+                max_edits=int(data["max_edits"]) if data["max_edits"] != "" else None,
+                ignore_embedded_letters=data["ignore_embedded_letters"])
+        except ServiceError as exc:
+            _service_error(form, exc, {})
+        else:
+            _label([h.firearm for h in result.hits])
+    return render(request, "registry/serial_search.html", {"form": form, "result": result, "section": "search"},
                   status=400 if form.errors else 200)
 
 

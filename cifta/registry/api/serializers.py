@@ -384,6 +384,23 @@ class SerialLookupQuerySerializer(serializers.Serializer):  # type: ignore[type-
     case_reference = serializers.CharField(max_length=100, help_text="why you search (recorded in the audit log)")
 
 
+class SerialSearchQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    q = serializers.CharField(max_length=100, help_text="the serial as it can be read: ? one unknown character, "
+                                                        "* any run, [38] one of the listed characters")
+    case_reference = serializers.CharField(max_length=100, help_text="why you search (recorded in the audit log)")
+    make = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    model = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    calibre = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    type = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    status = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    agency = serializers.CharField(required=False, allow_blank=True, max_length=150,
+                                   help_text="public id or name of one of your agencies")
+    max_edits = serializers.IntegerField(required=False, min_value=0, max_value=2,
+                                         help_text="0, 1 or 2; by default as the query's length allows")
+    ignore_embedded_letters = serializers.BooleanField(required=False, default=False)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=20)
+
+
 class SerialLookupResultSerializer(FirearmSerializer):
     reported_missing = serializers.BooleanField(read_only=True)
 

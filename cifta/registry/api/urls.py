@@ -17,4 +17,5 @@ router.register("marking-session-items", views.MarkingSessionItemViewSet, basena
 router.register("import-mappings", views.ImportMappingViewSet, basename="importmapping")
 router.register("import-jobs", views.ImportJobViewSet, basename="importjob")
 router.register("serial-lookup", views.SerialLookupViewSet, basename="serial-lookup")
+router.register("serial-search", views.SerialSearchViewSet, basename="serial-search")
 urlpatterns = router.urls

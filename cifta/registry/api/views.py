@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from cifta.core.api.permissions import RoleActionPermission
 from cifta.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from cifta.core.permissions import Action, can
-from cifta.registry import selectors, services
+from cifta.registry import selectors, serial_search, services
 from cifta.registry.api import serializers as s
 from cifta.registry.drafts import draft_from_row
 from cifta.registry.filtersets import FirearmFilterSet, HitNoticeFilterSet
@@ -303,6 +304,31 @@ class ImportMappingViewSet(_ReadOnly):
 class ImportJobViewSet(_ReadOnly):
     model = ImportJob
     serializer_class = s.ImportJobSerializer
+
+
+class SerialSearchViewSet(ScopedViewSetMixin, viewsets.ViewSet):
+    """Search the caller's country for damaged or partial serials: ``?`` one unknown character,
+    ``*`` any run, ``[38]`` one of the listed characters, look-alikes folded, up to two edits.
+    Hits are ranked (exact, look-alikes, pattern, edits; agreement on make, model and calibre
+    raises them) and each has its reasons. ``case_reference`` is required: every search is
+    audited. A refused query answers 400 naming the field, and nothing is read."""
+
+    action_permissions: ClassVar[dict[str, str]] = {"list": Action.VIEW}
+
+    @extend_schema(parameters=[s.SerialSearchQuerySerializer], responses={200: OpenApiTypes.OBJECT})
+    def list(self, request: Request) -> Response:
+        query = s.SerialSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        result = serial_search.search_serials(
+            data["q"], case_reference=data["case_reference"],
+            filters=serial_search.Filters(**{k: data.get(k, "") for k in ("make", "model", "calibre", "type",
+                                                                        "status", "agency")}),
+            max_edits=data.get("max_edits"), ignore_embedded_letters=data["ignore_embedded_letters"],
+            limit=data["limit"])
+        return Response({"query": result.query.text, "max_edits": result.query.max_edits,
+                         "count": len(result.hits), "candidates": result.candidates,
+                         "results": [serial_search.hit_as_dict(h) for h in result.hits]})
 
 
 class SerialLookupViewSet(ScopedViewSetMixin, viewsets.ViewSet):
