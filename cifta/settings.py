@@ -251,3 +251,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("CIFTA_LOG_LEVEL", "WARNING")},
 }
+
+
+def _lookalikes(text: str) -> dict[str, list[str]]:
+    """``CO:0O,1I;MX:0ODQ,1IL`` -> {"CO": ["0O", "1I"], "MX": ["0ODQ", "1IL"]} (checked at start)."""
+    out: dict[str, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        code, _, groups = part.partition(":")
+        out[code.strip().upper()] = [g.strip().upper() for g in groups.split(",") if g.strip()]
+    return out
+
+
+# Registry lists count at most this many rows (beyond: "more than ..."; see core/paging.py).
+CIFTA_LIST_COUNT_CAP = env_int("CIFTA_LIST_COUNT_CAP", 10_000)
+# Look-alike groups of the serial search per State; default 0ODQ, 1IL, 2Z, 5S, 6G, 8B for all.
+CIFTA_SERIAL_LOOKALIKES = _lookalikes(env("CIFTA_SERIAL_LOOKALIKES"))

@@ -6,3 +6,6 @@ class RegistryConfig(AppConfig):
     name = "cifta.registry"
     label = "registry"
     verbose_name = _("Registry")
+
+    def ready(self) -> None:
+        from cifta.registry import checks  # noqa: F401  (system checks register)

@@ -134,3 +134,12 @@ def test_every_serial_the_matcher_accepts_is_found_by_the_plan(seed: int) -> Non
     for key in keys:
         if matcher.match(key) is not None:
             assert found_by(probes, key), (raw, key, probes)
+
+
+def test_the_system_check_refuses_lookalike_groups_the_index_does_not_fold(settings) -> None:
+    from cifta.registry.checks import serial_lookalikes
+
+    settings.CIFTA_SERIAL_LOOKALIKES = {"CO": ["0O", "1I"]}
+    assert serial_lookalikes(None) == []
+    settings.CIFTA_SERIAL_LOOKALIKES = {"CO": ["0O", "7T"], "MX": ["0O", "O1"]}
+    assert sorted(e.id for e in serial_lookalikes(None)) == ["cifta.E101", "cifta.E102"]
