@@ -10,7 +10,7 @@ status and holding agency are strict filters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -31,10 +31,11 @@ from cifta.registry.engines.lifecycle import Status
 from cifta.registry.models import Firearm, SerialNumber
 from cifta.registry.serials.lookalikes import DEFAULT_GROUPS, INDEX_FOLDING, Folding, search_key
 from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher
-from cifta.registry.serials.plan import Plan, TooBroad, plan_or_fewer_edits
+from cifta.registry.serials.plan import Plan, TooBroad, plan, plan_or_fewer_edits
 from cifta.registry.serials.query import QueryError, SerialQuery, parse
 
-MAX_CANDIDATES = 20_000  # serials read for one query; more means the query is too broad
+MAX_CANDIDATES = 5_000  # serials read for one query; past it, one edit fewer (or refused at none)
+CROWDED = 500  # an anchor reaching more serials than this is replaced by its enumerated form
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 AGREEMENT = {"make": 30, "model": 20, "calibre": 10}  # points; a tier is worth 50 or more
@@ -90,9 +91,14 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    query: SerialQuery
+    query: SerialQuery  # as searched: its max_edits may be lower than asked (see ``reduced``)
     hits: list[Hit]
     candidates: int
+    reduced: bool = False  # edits were lowered because too many serials were within reach
+
+
+class TooManyCandidates(ServiceError):
+    pass
 
 
 def _refused(code: str, params: dict[str, Any]) -> ServiceError:
@@ -122,7 +128,7 @@ def folding_for(country_code: str) -> Folding:
 PROBES_PER_QUERY = 200  # OR-ed index ranges in one statement (SQLite caps expression depth)
 
 
-def probe_sql(found: Plan) -> list[tuple[str, list[str]]]:
+def probe_sql(found: Plan) -> list[tuple[str, list[Any]]]:
     """The plan as SQL conditions on serials (a few hundred OR-ed index look-ups each), with
     their parameters. Written directly: the ORM would take longer to compile them than the
     database takes to answer. The values are folded serials, letters and digits only."""
@@ -132,17 +138,20 @@ def probe_sql(found: Plan) -> list[tuple[str, list[str]]]:
         return f"{table}.{connection.ops.quote_name(name)}"
 
     like = connection.vendor == "postgresql"  # LIKE 'AB%' on the pattern index; SQLite: a range
-    terms: list[tuple[str, list[str]]] = []
+    lengths = [found.min_length, found.max_length]
+    terms: list[tuple[str, list[Any]]] = []
     for value in sorted(found.equal):
         terms.append((f"{col('folded')} = %s", [value]))
     for value in sorted(found.bare_equal):  # bare is empty when equal to folded
         terms.append((f"({col('bare')} = %s OR {col('folded')} = %s)", [value, value]))
     for name, values in (("folded", found.prefixes), ("folded_reversed", found.suffixes)):
+        # The length is read from the same index entry (a reversed serial is as long).
+        fits = f"LENGTH({col(name)}) BETWEEN %s AND %s"
         for value in sorted(values):
             if like:
-                terms.append((f"{col(name)} LIKE %s", [value + "%"]))
+                terms.append((f"({col(name)} LIKE %s AND {fits})", [value + "%", *lengths]))
             else:  # "~" sorts after every letter and digit in the binary order SQLite indexes use
-                terms.append((f"({col(name)} >= %s AND {col(name)} < %s)", [value, value + "~"]))
+                terms.append((f"({col(name)} >= %s AND {col(name)} < %s AND {fits})", [value, value + "~", *lengths]))
     out = []
     for start in range(0, len(terms), PROBES_PER_QUERY):
         chunk = terms[start:start + PROBES_PER_QUERY]
@@ -150,21 +159,39 @@ def probe_sql(found: Plan) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _count(found: Plan, strict: Q, cap: int) -> int:
+    """How many serials the probes reach, counted in the database and stopped past ``cap``."""
+    total = 0
+    for sql, params in probe_sql(found):
+        # Rows, not COUNT(*): counting, SQLite preferred scanning a whole covering index to the
+        # OR of index ranges (seconds instead of milliseconds at a million serials).
+        total += len(SerialNumber.objects.filter(strict).extra(  # noqa: S610 - column names only, values bound
+            where=[sql], params=params).order_by().values_list("id", "key")[: cap + 1])
+        if total > cap:
+            break
+    return total
+
+
 def _candidates(found: Plan, strict: Q) -> list[tuple[Any, ...]]:
-    """Serials the plan's probes return, read once each; ServiceError past MAX_CANDIDATES.
-    The scoped manager adds the country condition, as for any read."""
-    rows: dict[int, tuple[Any, ...]] = {}
-    length = f"LENGTH({connection.ops.quote_name(SerialNumber._meta.db_table)}.{connection.ops.quote_name('folded')})"
+    """Serials the plan's probes return, read once each. The probes are counted first (in the
+    database, capped), so a query reaching too many serials costs a count, not their rows:
+    TooManyCandidates past MAX_CANDIDATES. The scoped manager adds the country condition."""
+    queries = []
+    total = 0
     for sql, params in probe_sql(found):
         # The fragments are built from column names only; every value is a bound parameter.
-        probed = SerialNumber.objects.filter(strict).extra(  # noqa: S610
-            where=[sql, f"{length} BETWEEN %s AND %s"], params=[*params, found.min_length, found.max_length])
-        for row in probed.order_by().values_list(
-                "id", "firearm_id", "key", "value", "component__code", "is_primary")[: MAX_CANDIDATES + 1]:
-            rows[row[0]] = row[1:]
-        if len(rows) > MAX_CANDIDATES:
-            raise ServiceError(_("Too broad: this would match a large part of the register. Add characters or "
-                                 "filters."), field="q")
+        probed = SerialNumber.objects.filter(strict).extra(where=[sql], params=params)  # noqa: S610
+        total += len(probed.order_by().values_list("id", "key")[: MAX_CANDIDATES + 1])  # rows: see _count
+        if total > MAX_CANDIDATES:
+            raise TooManyCandidates(_("Too broad: this would match a large part of the register. Add characters "
+                                      "or filters."), field="q")
+        queries.append(probed)
+    rows: dict[int, tuple[Any, ...]] = {}
+    parts = dict(PartType.objects.values_list("id", "code"))  # a join here misled SQLite's planner
+    for probed in queries:
+        for pk, firearm_id, key, value, component_id, primary in probed.order_by().values_list(
+                "id", "firearm_id", "key", "value", "component_id", "is_primary"):
+            rows[pk] = (firearm_id, key, value, parts.get(component_id, ""), primary)
     return list(rows.values())
 
 
@@ -240,18 +267,31 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
     except ScopeError as exc:
         raise ServiceError(_("A serial search runs in one State's register."), field="q") from exc
     try:
-        query, probes = plan_or_fewer_edits(parse(raw, max_edits=max_edits,
-                                                  ignore_embedded_letters=ignore_embedded_letters))
+        query = parse(raw, max_edits=max_edits, ignore_embedded_letters=ignore_embedded_letters)
     except QueryError as exc:
         raise _refused(exc.code, exc.params) from exc
-    except TooBroad as exc:
-        raise ServiceError(_("Too broad: give at least two characters at the start or at the end, or allow "
-                             "fewer edits."), field="q") from exc
     limit = max(1, min(int(limit), MAX_LIMIT))
     strict, wanted = _firearm_filters(filters)
-    rows = _candidates(probes, strict)
-    country = Country.objects.get(pk=country_id)
-    matcher = Matcher(query, folding_for(country.code))
+    folding = folding_for(Country.objects.get(pk=country_id).code)
+    rows, reduced = None, False
+    if query.is_literal and query.max_edits:
+        # Exact and look-alike matches first: when they fill the page, no edit can rank among them.
+        first = _candidates(plan(replace(query, max_edits=0)), strict)
+        judge = Matcher(query, folding)
+        if len({firearm for firearm, key, *_rest in first if judge.match(key) is not None}) >= limit:
+            rows, query = first, replace(query, max_edits=0)
+    while rows is None:
+        try:
+            query, probes = plan_or_fewer_edits(query, lambda anchor: _count(anchor, strict, CROWDED) > CROWDED)
+            rows = _candidates(probes, strict)
+        except TooBroad as exc:
+            raise ServiceError(_("Too broad: give at least two characters at the start or at the end, or allow "
+                                 "fewer edits."), field="q") from exc
+        except TooManyCandidates:
+            if not query.max_edits:
+                raise
+            query, reduced = replace(query, max_edits=query.max_edits - 1), True
+    matcher = Matcher(query, folding)
     best: dict[int, tuple[Match, str, str, str, bool]] = {}
     for firearm_id, key, value, component, primary in rows:
         found = matcher.match(key)
@@ -274,11 +314,12 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
     with transaction.atomic():
         audit.audit_read(events.SERIAL_SEARCHED, country_id=country_id, query={
             "query": raw, "normalised": query.text, "filters": filters.given(), "max_edits": query.max_edits,
-            "ignore_embedded_letters": ignore_embedded_letters, "candidates": len(rows)},
+            "edits_reduced": reduced, "ignore_embedded_letters": ignore_embedded_letters,
+            "candidates": len(rows)},
             result_count=len(hits), case_reference=case_reference)
         strong = [h.firearm for h in hits if h.match.tier in (EXACT, FOLDED)]
         services.raise_search_hits(strong, query=query.text)
-    return SearchResult(query, hits, len(rows))
+    return SearchResult(query, hits, len(rows), reduced)
 
 
 # --- reasons as sentences ----------------------------------------------------------------------

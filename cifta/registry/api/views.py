@@ -327,7 +327,7 @@ class SerialSearchViewSet(ScopedViewSetMixin, viewsets.ViewSet):
             max_edits=data.get("max_edits"), ignore_embedded_letters=data["ignore_embedded_letters"],
             limit=data["limit"])
         return Response({"query": result.query.text, "max_edits": result.query.max_edits,
-                         "count": len(result.hits), "candidates": result.candidates,
+                         "edits_reduced": result.reduced, "count": len(result.hits), "candidates": result.candidates,
                          "results": [serial_search.hit_as_dict(h) for h in result.hits]})
 
 

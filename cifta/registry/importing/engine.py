@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from cifta.core import audit
 from cifta.core.context import Source, change_context
+from cifta.core.dbstats import refresh_statistics
 from cifta.core.errors import ServiceError
 from cifta.core.scoping import country_scope
 from cifta.directory.models import Agency
@@ -35,7 +36,7 @@ from cifta.registry.drafts import FirearmDraft, ReferenceIndex, draft_from_row
 from cifta.registry.importing.mapping import ColumnMap, resolve
 from cifta.registry.importing.readers import FileFacts, FileProblem, file_facts, open_table
 from cifta.registry.importing.report import ReportWriter, report_path
-from cifta.registry.models import Firearm, ImportJob
+from cifta.registry.models import Firearm, ImportJob, SerialNumber
 
 log = logging.getLogger(__name__)
 
@@ -315,6 +316,8 @@ class Run:
                 "created": job.created_count, "duplicates": job.duplicate_count, "rejected": job.rejected_count}
             message = f"{job.message} {summary}".strip()
         job.message = message[:500]
+        if state == ImportJob.State.DONE and job.created_count:
+            refresh_statistics([Firearm._meta.db_table, SerialNumber._meta.db_table])
         with transaction.atomic():
             job.save()
             audit.emit(events.IMPORT_FINISHED if state == ImportJob.State.DONE else events.IMPORT_FAILED,

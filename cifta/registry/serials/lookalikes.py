@@ -63,6 +63,9 @@ def without_embedded_letters(key: str) -> str:
 
 def index_forms(key: str) -> tuple[str, str, str]:
     """The three indexed forms of a canonical serial: folded, folded and reversed (for a
-    search by the end), and folded without embedded letters (the NCIC option)."""
-    folded = INDEX_FOLDING.fold(search_key(key))
-    return folded, folded[::-1], without_embedded_letters(folded)
+    search by the end), and without embedded letters then folded (the NCIC option). Letters
+    are dropped before folding: folding turns some letters into digits, and a State folding
+    fewer characters must still be found by the index."""
+    plain = search_key(key)
+    folded = INDEX_FOLDING.fold(plain)
+    return folded, folded[::-1], INDEX_FOLDING.fold(without_embedded_letters(plain))

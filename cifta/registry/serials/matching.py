@@ -48,7 +48,8 @@ class Matcher:
             for t in query.tokens)
         self.literal = query.literal
         self.folded_literal = folding.fold(self.literal) if query.is_literal else ""
-        self.bare_literal = without_embedded_letters(self.folded_literal) if query.ignore_embedded_letters else ""
+        self.bare_literal = (folding.fold(without_embedded_letters(self.literal))
+                             if query.ignore_embedded_letters else "")
         # For the fast reject of non-literal queries: wildcards as a character no serial has;
         # each wildcard can save at most one edit, so the C distance minus their number is a
         # lower bound of the true one.
@@ -66,8 +67,8 @@ class Matcher:
                 return Match(EXACT)
             if folded == self.folded_literal:
                 return Match(FOLDED, reasons=tuple(self._lookalikes(self.literal, record)))
-            if self.bare_literal and without_embedded_letters(folded) == self.bare_literal:
-                return Match(EMBEDDED, reasons=(("embedded", {"letters": _dropped(folded, self.folded_literal)}),))
+            if self.bare_literal and self.folding.fold(without_embedded_letters(record)) == self.bare_literal:
+                return Match(EMBEDDED, reasons=(("embedded", {"letters": _dropped(record, self.literal)}),))
         elif self.regex is not None:
             found = self.regex.fullmatch(folded)
             if found:

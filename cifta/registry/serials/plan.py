@@ -18,6 +18,7 @@ first wildcard (shorter prefixes find more, never less). Pure, no Django.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from cifta.registry.serials.lookalikes import INDEX_FOLDING, without_embedded_letters
@@ -30,6 +31,9 @@ MAX_PROBES = 1500  # index look-ups for one query; past it, one edit fewer
 
 class TooBroad(ValueError):
     """No plan avoids reading a large part of the register."""
+
+
+Crowded = Callable[["Plan"], bool]
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,17 @@ def _shortest(values: list[str]) -> int:
     return min((len(v) for v in values), default=0)
 
 
-def _ends(tokens: list[Token]) -> Plan:
-    """Probe by the start or by the end, whichever reads less (the longer fixed part)."""
+def _ends(tokens: list[Token], crowded: Crowded | None = None) -> Plan:
+    """Probe by the start or by the end (either alone finds every match): the longer fixed
+    part, unless it is crowded and the other is usable."""
     starts, ends = _prefixes(tokens), _suffixes(tokens)
     if max(_shortest(starts), _shortest(ends)) < MIN_PROBE:
         raise TooBroad("no fixed start or end of two characters")
-    if _shortest(starts) >= _shortest(ends):
-        return Plan(prefixes=frozenset(starts))
-    return Plan(suffixes=frozenset(ends))
+    by_start, by_end = Plan(prefixes=frozenset(starts)), Plan(suffixes=frozenset(ends))
+    first, second = (by_start, by_end) if _shortest(starts) >= _shortest(ends) else (by_end, by_start)
+    if crowded is not None and min(_shortest(starts), _shortest(ends)) >= MIN_PROBE and crowded(first):
+        return second
+    return first
 
 
 def _either(head: list[Token], tail: list[Token]) -> Plan:
@@ -107,37 +114,86 @@ def _one_edit_variants(tokens: list[Token], touch: int, alphabet: str) -> list[l
     return out
 
 
-def plan_or_fewer_edits(query: SerialQuery) -> tuple[SerialQuery, Plan]:
+def _edits_within(tokens: list[Token], alphabet: str, *, at_end: bool) -> list[list[Token]]:
+    """``tokens`` unchanged and changed by every single edit inside them (and, with ``at_end``,
+    a character added after the last)."""
+    out = [tokens, *_one_edit_variants(tokens, len(tokens), alphabet)]
+    if at_end:
+        out.extend([*tokens, Token(LIT, c)] for c in alphabet)
+    return out
+
+
+def _enumerated(variants: list[list[Token]], *, suffix: bool) -> Plan:
+    values: set[str] = set()
+    for variant in variants:
+        values.update(_concrete(list(reversed(variant)) if suffix else variant, expand_any=False))
+    if _shortest(sorted(values)) < MIN_PROBE:
+        raise TooBroad("variants too short")
+    return Plan(suffixes=frozenset(values)) if suffix else Plan(prefixes=frozenset(values))
+
+
+def _union(*plans: Plan) -> Plan:
+    return Plan(equal=frozenset().union(*(p.equal for p in plans)),
+                bare_equal=frozenset().union(*(p.bare_equal for p in plans)),
+                prefixes=frozenset().union(*(p.prefixes for p in plans)),
+                suffixes=frozenset().union(*(p.suffixes for p in plans)))
+
+
+def _cheaper(anchor: Plan, alternative: Callable[[], Plan], crowded: Crowded | None) -> Plan:
+    """The plain anchor, unless it is crowded (it would read many serials: a common maker
+    prefix) and the enumerated alternative, lossless for the same case, can be built."""
+    if crowded is None or not crowded(anchor):
+        return anchor
+    try:
+        return alternative()
+    except TooBroad:
+        return anchor
+
+
+def plan_or_fewer_edits(query: SerialQuery, crowded: Crowded | None = None) -> tuple[SerialQuery, Plan]:
     """``plan``; when the edits were the default for the length and cannot be planned (a
     wildcard where the fixed start or end should be), with one edit fewer, down to none."""
     while True:
         try:
-            return query, plan(query)
+            return query, plan(query, crowded)
         except TooBroad:
             if query.edits_chosen or not query.max_edits:
                 raise
             query = replace(query, max_edits=query.max_edits - 1)
 
 
-def plan(query: SerialQuery) -> Plan:
+def plan(query: SerialQuery, crowded: Crowded | None = None) -> Plan:
     """The probes for ``query``, folded as the index is. A State's own folding merges fewer
     characters (``Folding.within``), so what it matches the index finds; the matcher then
-    applies the State's folding to what the probes return."""
+    applies the State's folding to what the probes return.
+
+    ``crowded(probes)`` (optional; the search asks the database) says whether a plain anchor
+    would read many serials. For one edit, each of the two cases then has a second lossless
+    form: case A (``T[g+1:]`` intact: the edit is inside ``T[:g+1]``) is also every serial
+    starting with ``T[:g+1]`` changed by at most one edit; case B (``T[:g]`` intact) every
+    serial ending with ``T[g:]`` changed by at most one edit. Serial tails (running numbers)
+    are far more selective than maker prefixes."""
     folding = INDEX_FOLDING
     alphabet = folding.alphabet
     tokens = [Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
               for t in query.tokens]
     tokens = [Token(LIT, t.chars) if t.kind == SET and len(t.chars) == 1 else t for t in tokens]
     edits = query.max_edits
+    bare = (frozenset({folding.fold(without_embedded_letters(query.literal))})
+            if query.ignore_embedded_letters and query.is_literal else frozenset())
     if query.is_literal and not edits:
         text = "".join(t.chars for t in tokens)
-        bare = frozenset({without_embedded_letters(text)}) if query.ignore_embedded_letters else frozenset()
         return Plan(equal=frozenset({text}), bare_equal=bare)
     if not edits:
-        found = _ends(tokens)
+        found = _ends(tokens, crowded)
     elif edits == 1:
-        middle = len(tokens) // 2
-        found = _either(tokens[:middle], tokens[middle + 1:])
+        g = len(tokens) // 2
+        plain = _either(tokens[:g], tokens[g + 1:])
+        case_a = _cheaper(Plan(suffixes=plain.suffixes), lambda: _enumerated(
+            _edits_within(tokens[:g + 1], alphabet, at_end=False), suffix=False), crowded)
+        case_b = _cheaper(Plan(prefixes=plain.prefixes), lambda: _enumerated(
+            _edits_within(tokens[g:], alphabet, at_end=True), suffix=True), crowded)
+        found = _union(case_a, case_b)
     else:
         n = len(tokens)
         p_len = s_len = max(1, (n - 2) // 2)  # long ends read fewer serials; the middle keeps two
@@ -153,10 +209,8 @@ def plan(query: SerialQuery) -> Plan:
         found = Plan(prefixes=base.prefixes | frozenset(extra), suffixes=base.suffixes)
         if found.probes > MAX_PROBES:
             raise TooBroad("too many look-ups for two edits")
-    if query.ignore_embedded_letters and query.is_literal:
-        text = "".join(t.chars for t in tokens)
-        found = Plan(equal=found.equal, bare_equal=frozenset({without_embedded_letters(text)}),
-                     prefixes=found.prefixes, suffixes=found.suffixes)
+    if bare:
+        found = replace(found, bare_equal=bare)
     if query.has_star:
         lengths = (sum(1 for t in tokens if t.kind != STAR), 40)
     else:

@@ -117,7 +117,7 @@ def damaged(rnd: random.Random, key: str) -> str:
     return "".join(chars)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.integers(min_value=0, max_value=10**9))
 def test_every_serial_the_matcher_accepts_is_found_by_the_plan(seed: int) -> None:
     rnd = random.Random(seed)
@@ -125,9 +125,12 @@ def test_every_serial_the_matcher_accepts_is_found_by_the_plan(seed: int) -> Non
     target = rnd.choice(keys)
     keys += [target[:i] + rnd.choice(ALPHABET) + target[i + 1:] for i in range(len(target))]  # near twins
     raw = damaged(rnd, target)
+    # The search may take either lossless form of a case (plain anchor or enumerated edits).
+    mode = rnd.choice(["plain", "crowded", "random"])
+    crowded = None if mode == "plain" else (lambda _p: True) if mode == "crowded" else (lambda _p: rnd.random() < 0.5)
     try:
         query = parse(raw, ignore_embedded_letters=rnd.random() < 0.3)
-        probes = plan(query)
+        probes = plan(query, crowded)
     except (QueryError, TooBroad):
         return
     matcher = Matcher(query, Folding(["0OD", "1I", "8B"]) if rnd.random() < 0.3 else INDEX_FOLDING)

@@ -216,3 +216,30 @@ class RecallAtTenThousandTest(RegistryWorldTestCase):
     def search(self, raw: str):
         with country_scope([self.world.country_a.pk]), change_context(self.world.alice, Source.WEB):
             return search_serials(raw, case_reference="recall check", limit=10)
+
+
+class EditsReducedTest(RegistryWorldTestCase):
+    def test_too_many_serials_within_two_edits_lowers_the_edits_and_says_so(self) -> None:
+        from unittest import mock
+
+        from cifta.registry import serial_search
+
+        real = serial_search._candidates
+
+        def crowded(found, strict):  # every probe by start or end reads "too many" serials
+            if found.prefixes or found.suffixes:
+                raise serial_search.TooManyCandidates("too many", field="q")
+            return real(found, strict)
+
+        with country_scope([self.world.country_a.pk]), change_context(self.world.alice, Source.WEB), \
+                mock.patch.object(serial_search, "_candidates", crowded):
+            result = search_serials("PRIVATEALPHA-77", case_reference="C")
+            assert result.reduced and result.query.max_edits == 0
+            assert [h.firearm.pk for h in result.hits] == [self.firearms.seized_a.pk]  # exact still found
+            with pytest.raises(ServiceError):
+                search_serials("PRIVATE*", case_reference="C")  # nothing left to lower: refused
+        event = AuditEvent.unscoped.filter(verb=events.SERIAL_SEARCHED).order_by("-seq").first()
+        assert event.payload["query"]["edits_reduced"] is True
+        with mock.patch.object(serial_search, "_candidates", crowded):
+            response = self.web("alice").post("/registry/search/", {"q": "PRIVATEALPHA-77", "case_reference": "C"})
+        self.assertContains(response, "Too many serials were within reach of more edits")

@@ -22,6 +22,7 @@ from django.db import transaction
 
 from cifta.accounts.models import Membership, User
 from cifta.core.context import Source, change_context
+from cifta.core.dbstats import refresh_statistics
 from cifta.core.errors import ServiceError
 from cifta.core.permissions import Action, role_can
 from cifta.core.scoping import country_scope
@@ -76,9 +77,12 @@ class Command(BaseCommand):
         hits = [serial_search.hit_as_dict(h) for h in result.hits]
         if options["json"]:
             self.stdout.write(json.dumps({"query": result.query.text, "max_edits": result.query.max_edits,
-                                          "count": len(hits), "results": hits}, ensure_ascii=False))
+                                          "edits_reduced": result.reduced, "count": len(hits), "results": hits},
+                                         ensure_ascii=False))
             return
         self.stdout.write(f"{len(hits)} firearm(s) for {result.query.text} (edits allowed: {result.query.max_edits})")
+        if result.reduced:
+            self.stdout.write("Too many serials were within reach of more edits: add characters or filters.")
         for n, hit in enumerate(hits, 1):
             missing = "  REPORTED LOST OR STOLEN" if hit["reported_missing"] else ""
             self.stdout.write(f"{n:>3}. {hit['serial']:<16} {hit['score']:>5}  {hit['make'] or '-'} {hit['model']} "
@@ -107,6 +111,7 @@ class Command(BaseCommand):
                                            "field": exc.field or "q"}
                 else:
                     out = {"line": line_no, "query": query, "normalised": result.query.text,
+                           "max_edits": result.query.max_edits, "edits_reduced": result.reduced,
                            "hits": [serial_search.hit_as_dict(h) for h in result.hits]}
                 self.stdout.write(json.dumps(out, ensure_ascii=False))
 
@@ -143,4 +148,5 @@ class Command(BaseCommand):
                 if batch:
                     SerialNumber.unscoped.bulk_update(batch, ["folded", "folded_reversed", "bare"])
                     total += len(batch)
+        refresh_statistics([SerialNumber._meta.db_table])
         self.stdout.write(f"{total} serial(s) reindexed")
