@@ -10,6 +10,7 @@ status and holding agency are strict filters.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -243,8 +244,6 @@ def _firearm_filters(filters: Filters) -> tuple[Q, dict[str, int | None]]:
 
 
 def _is_uuid(text: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(text)
     except ValueError:
