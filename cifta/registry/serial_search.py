@@ -32,7 +32,7 @@ from cifta.registry.engines.lifecycle import Status
 from cifta.registry.models import Firearm, SerialNumber
 from cifta.registry.serials.lookalikes import DEFAULT_GROUPS, INDEX_FOLDING, Folding, search_key
 from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher
-from cifta.registry.serials.plan import Plan, TooBroad, plan, plan_or_fewer_edits
+from cifta.registry.serials.plan import CrowdedPlan, Plan, TooBroad, plan, plan_or_fewer_edits
 from cifta.registry.serials.query import QueryError, SerialQuery, parse
 
 MAX_CANDIDATES = 5_000  # serials read for one query; past it, one edit fewer (or refused at none)
@@ -164,10 +164,11 @@ def _count(found: Plan, strict: Q, cap: int) -> int:
     """How many serials the probes reach, counted in the database and stopped past ``cap``."""
     total = 0
     for sql, params in probe_sql(found):
-        # Rows, not COUNT(*): counting, SQLite preferred scanning a whole covering index to the
-        # OR of index ranges (seconds instead of milliseconds at a million serials).
-        total += len(SerialNumber.objects.filter(strict).extra(  # noqa: S610 - column names only, values bound
-            where=[sql], params=params).order_by().values_list("id", "key")[: cap + 1])
+        probed = SerialNumber.objects.filter(strict).extra(where=[sql], params=params)  # noqa: S610 - see probe_sql
+        if found.probes <= 8:  # an anchor: a few ranges, counted from the index
+            total += probed.order_by()[: cap + 1].count()
+        else:  # rows: counting many OR-ed ranges, SQLite may scan a whole index instead
+            total += len(probed.order_by().values_list("id", "key")[: cap + 1])
         if total > cap:
             break
     return total
@@ -281,8 +282,12 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
             rows, query = first, replace(query, max_edits=0)
     while rows is None:
         try:
-            query, probes = plan_or_fewer_edits(query, lambda anchor: _count(anchor, strict, CROWDED) > CROWDED)
+            query, probes = plan_or_fewer_edits(
+                query, crowded=lambda anchor: _count(anchor, strict, CROWDED) > CROWDED,
+                too_many=lambda anchor: _count(anchor, strict, MAX_CANDIDATES) > MAX_CANDIDATES)
             rows = _candidates(probes, strict)
+        except CrowdedPlan:
+            query, reduced = replace(query, max_edits=query.max_edits - 1), True
         except TooBroad as exc:
             raise ServiceError(_("Too broad: give at least two characters at the start or at the end, or allow "
                                  "fewer edits."), field="q") from exc

@@ -33,6 +33,11 @@ class TooBroad(ValueError):
     """No plan avoids reading a large part of the register."""
 
 
+class CrowdedPlan(TooBroad):
+    """Two edits would read too many serials (``crowded`` said so of an anchor): the caller
+    may search with fewer edits and say so."""
+
+
 Crowded = Callable[["Plan"], bool]
 
 
@@ -150,19 +155,22 @@ def _cheaper(anchor: Plan, alternative: Callable[[], Plan], crowded: Crowded | N
         return anchor
 
 
-def plan_or_fewer_edits(query: SerialQuery, crowded: Crowded | None = None) -> tuple[SerialQuery, Plan]:
+def plan_or_fewer_edits(query: SerialQuery, crowded: Crowded | None = None,
+                        too_many: Crowded | None = None) -> tuple[SerialQuery, Plan]:
     """``plan``; when the edits were the default for the length and cannot be planned (a
     wildcard where the fixed start or end should be), with one edit fewer, down to none."""
     while True:
         try:
-            return query, plan(query, crowded)
+            return query, plan(query, crowded, too_many)
+        except CrowdedPlan:
+            raise  # the caller lowers the edits and tells the officer
         except TooBroad:
             if query.edits_chosen or not query.max_edits:
                 raise
             query = replace(query, max_edits=query.max_edits - 1)
 
 
-def plan(query: SerialQuery, crowded: Crowded | None = None) -> Plan:
+def plan(query: SerialQuery, crowded: Crowded | None = None, too_many: Crowded | None = None) -> Plan:
     """The probes for ``query``, folded as the index is. A State's own folding merges fewer
     characters (``Folding.within``), so what it matches the index finds; the matcher then
     applies the State's folding to what the probes return.
@@ -172,7 +180,8 @@ def plan(query: SerialQuery, crowded: Crowded | None = None) -> Plan:
     form: case A (``T[g+1:]`` intact: the edit is inside ``T[:g+1]``) is also every serial
     starting with ``T[:g+1]`` changed by at most one edit; case B (``T[:g]`` intact) every
     serial ending with ``T[g:]`` changed by at most one edit. Serial tails (running numbers)
-    are far more selective than maker prefixes."""
+    are far more selective than maker prefixes. ``too_many(probes)`` says whether an anchor of
+    the two-edit plan alone would read more serials than a search may: CrowdedPlan then."""
     folding = INDEX_FOLDING
     alphabet = folding.alphabet
     tokens = [Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
@@ -200,6 +209,9 @@ def plan(query: SerialQuery, crowded: Crowded | None = None) -> Plan:
         if n - p_len - s_len < 2:
             raise TooBroad("the query is too short for two edits")
         base = _either(tokens[:p_len], tokens[n - s_len:])
+        if too_many is not None and (too_many(Plan(prefixes=base.prefixes)) or too_many(Plan(suffixes=base.suffixes))):
+            # No enumerated form of these two cases is cheap enough: one edit fewer.
+            raise CrowdedPlan("an anchor of the two-edit plan reads too many serials")
         head = tokens[:n - s_len - 1]
         extra: set[str] = set()
         for variant in _one_edit_variants(head, p_len, alphabet):

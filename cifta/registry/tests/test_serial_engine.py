@@ -146,3 +146,15 @@ def test_the_system_check_refuses_lookalike_groups_the_index_does_not_fold(setti
     assert serial_lookalikes(None) == []
     settings.CIFTA_SERIAL_LOOKALIKES = {"CO": ["0O", "7T"], "MX": ["0O", "O1"]}
     assert sorted(e.id for e in serial_lookalikes(None)) == ["cifta.E101", "cifta.E102"]
+
+
+def test_a_crowded_two_edit_plan_is_left_to_the_caller_to_lower() -> None:
+    from cifta.registry.serials.plan import CrowdedPlan, plan_or_fewer_edits
+
+    query = parse("AB12345678")
+    assert query.max_edits == 2
+    with pytest.raises(CrowdedPlan):
+        plan_or_fewer_edits(query, too_many=lambda _probes: True)
+    assert plan_or_fewer_edits(query, crowded=lambda _probes: True)[0].max_edits == 2
+    one = parse("AB12345678", max_edits=1)
+    assert plan(one, lambda _probes: True).probes > plan(one).probes  # enumerated forms instead of anchors
