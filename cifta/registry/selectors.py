@@ -271,7 +271,7 @@ def resolve_descriptive(data: dict[str, Any], *, firearm: Firearm | None = None)
             out[name] = (data[name] or "").strip()
     if "type" in data:
         text = (data["type"] or "").strip()
-        found = _firearm_type(text)
+        found = resolve_firearm_type(text)
         if found is None:
             raise ServiceError(str(_("Unknown firearm type.")), field="type")
         out["type"] = found
@@ -298,7 +298,8 @@ def resolve_descriptive(data: dict[str, Any], *, firearm: Firearm | None = None)
     return out
 
 
-def _firearm_type(text: str) -> FirearmType | None:
+def resolve_firearm_type(text: str) -> FirearmType | None:
+    """The firearm type a written code or label (any of the four languages) means, or None."""
     key = name_key(text)
     if not key:
         return None

@@ -24,12 +24,13 @@ from cifta.core import audit
 from cifta.core.errors import ServiceError
 from cifta.core.scoping import ScopeError, single_country_id
 from cifta.directory.models import Agency, Country
-from cifta.reference.models import FirearmModel, FirearmType, PartType
+from cifta.reference.models import FirearmModel, PartType
 from cifta.reference.normalise import name_key
-from cifta.reference.selectors import resolve_calibre, resolve_manufacturer
+from cifta.reference.selectors import resolve_calibre, resolve_manufacturer, resolve_model
 from cifta.registry import events, services
 from cifta.registry.engines.lifecycle import Status
 from cifta.registry.models import Firearm, SerialNumber
+from cifta.registry.selectors import resolve_firearm_type
 from cifta.registry.serials.lookalikes import DEFAULT_GROUPS, INDEX_FOLDING, Folding, search_key
 from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher
 from cifta.registry.serials.plan import CrowdedPlan, Plan, TooBroad, plan, plan_or_fewer_edits
@@ -201,6 +202,7 @@ def _firearm_filters(filters: Filters) -> tuple[Q, dict[str, int | None]]:
     """The strict filters as a condition on serials, and the ids that agreement is judged on."""
     condition = Q()
     wanted: dict[str, int | None] = {}
+    maker = None
     if filters.make:
         maker = resolve_manufacturer(filters.make)
         if maker is None:
@@ -208,10 +210,11 @@ def _firearm_filters(filters: Filters) -> tuple[Q, dict[str, int | None]]:
         wanted["make"] = maker.pk
         condition &= Q(firearm__manufacturer_id=maker.pk) | Q(firearm__manufacturer__isnull=True)
     if filters.model:
-        models = FirearmModel.objects.all()
         if "make" in wanted:
-            models = models.filter(manufacturer_id=wanted["make"])
-        ids = [m.pk for m in models if name_key(m.name) == name_key(filters.model)]
+            known = resolve_model(maker, filters.model) if maker else None
+            ids = [known.pk] if known else []
+        else:  # the same model name may belong to several makers
+            ids = [m.pk for m in FirearmModel.objects.all() if name_key(m.name) == name_key(filters.model)]
         if not ids:
             raise ServiceError(_("No model has this name."), field="model")
         wanted["model"] = ids[0] if len(ids) == 1 else None
@@ -223,9 +226,7 @@ def _firearm_filters(filters: Filters) -> tuple[Q, dict[str, int | None]]:
         wanted["calibre"] = calibre.pk
         condition &= Q(firearm__calibre_id=calibre.pk) | Q(firearm__calibre__isnull=True)
     if filters.type:
-        kind = next((t for t in FirearmType.objects.all()
-                     if name_key(filters.type) in {name_key(t.code), name_key(t.label_en), name_key(t.label_es),
-                                                   name_key(t.label_fr), name_key(t.label_pt)}), None)
+        kind = resolve_firearm_type(filters.type)
         if kind is None:
             raise ServiceError(_("Unknown firearm type %(value)r.") % {"value": filters.type}, field="type")
         condition &= Q(firearm__type_id=kind.pk)
