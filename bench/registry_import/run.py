@@ -40,9 +40,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+from common import fresh_database  # noqa: E402 - the bench folder is not a package
+
 SEED = ROOT / "cifta" / "reference" / "data"
 RESULTS = ROOT / "bench" / "results" / "registry_import.json"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 COUNTRY = "CO"
 AGENCY = "Registro Nacional de Armas"
 OFFICER = "bench-officer"
@@ -298,35 +300,18 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 # --- the parent: file, databases, table -------------------------------------------------------
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run_one(db: str, variant: str, file: Path, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    env = dict(os.environ)
-    env["CIFTA_DATA_DIR"] = str(work / f"data-{db}-{variant}")
-    env.pop("DATABASE_URL", None)
-    name = f"cifta_bench_{os.getpid()}_{variant}"
-    if db == "postgres":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     command = [sys.executable, __file__, "--child", "--db", db, "--variant", variant, "--file", str(file),
                "--rows", str(args.rows), "--naive-rows", str(args.naive_rows), "--requests", str(args.requests),
                "--batch-size", str(args.batch_size), "--sqlite-cache-mb", str(args.sqlite_cache_mb),
                *(["--verify"] if args.verify else [])]
-    try:
+    with fresh_database(db, f"cifta_bench_{os.getpid()}_{variant}", work / f"data-{db}-{variant}",
+                        keep=args.keep) as env:
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-        if done.returncode != 0:
-            return {"db": db, "variant": variant, "label": f"{db}/{variant}",
-                    "error": f"exit code {done.returncode}; see stderr above"}
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    finally:
-        if db == "postgres" and not args.keep:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if done.returncode != 0:
+        return {"db": db, "variant": variant, "label": f"{db}/{variant}",
+                "error": f"exit code {done.returncode}; see stderr above"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def table(results: list[dict[str, Any]], rows: int) -> str:

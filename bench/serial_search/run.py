@@ -40,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+from common import fresh_database  # noqa: E402 - the bench folder is not a package
+
 RESULTS = ROOT / "bench" / "results" / "serial_search.json"
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 EXACT_CLASSES = {"lookalike"}  # answered from the folded index alone
 INDEX_NAMES = ("serial_folded", "serial_folded_reversed", "serial_bare")
 
@@ -320,32 +322,14 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
 # --- the parent -------------------------------------------------------------------------------
 
 
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run_one(db: str, size: int, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    env = dict(os.environ)
-    env["CIFTA_DATA_DIR"] = str(work / f"data-{db}")
-    env.pop("DATABASE_URL", None)
-    name = f"cifta_bench_search_{os.getpid()}"
-    if db == "postgres":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
-        _pg_admin(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     command = [sys.executable, __file__, "--child", "--db", db, "--size", str(size), "--per-class",
                str(args.per_class), "--oracle-per-class", str(args.oracle_per_class)]
-    try:
+    with fresh_database(db, f"cifta_bench_search_{os.getpid()}", work / f"data-{db}") as env:
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-        if done.returncode != 0:
-            return {"db": db, "size": size, "error": f"exit code {done.returncode}; see stderr above"}
-        return json.loads(done.stdout.strip().splitlines()[-1])
-    finally:
-        if db == "postgres":
-            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if done.returncode != 0:
+        return {"db": db, "size": size, "error": f"exit code {done.returncode}; see stderr above"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def table(results: list[dict[str, Any]]) -> str:
