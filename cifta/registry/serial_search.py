@@ -33,11 +33,11 @@ from cifta.registry.models import Firearm, SerialNumber
 from cifta.registry.selectors import resolve_firearm_type
 from cifta.registry.serials.lookalikes import DEFAULT_GROUPS, INDEX_FOLDING, Folding, search_key
 from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher
-from cifta.registry.serials.plan import CrowdedPlan, Plan, TooBroad, plan, plan_or_fewer_edits
+from cifta.registry.serials.plan import UNKNOWN, CrowdedPlan, Plan, TooBroad, fixed, plan, plan_or_fewer_edits
 from cifta.registry.serials.query import QueryError, SerialQuery, parse
 
 MAX_CANDIDATES = 5_000  # serials read for one query; past it, one edit fewer (or refused at none)
-CROWDED = 500  # an anchor reaching more serials than this is replaced by its enumerated form
+COUNT_CAP = 2_000  # the planner's counts stop here: a probe reading more is too many anyway
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 AGREEMENT = {"make": 30, "model": 20, "calibre": 10}  # points; a tier is worth 50 or more
@@ -150,10 +150,18 @@ def probe_sql(found: Plan) -> list[tuple[str, list[Any]]]:
         # The length is read from the same index entry (a reversed serial is as long).
         fits = f"LENGTH({col(name)}) BETWEEN %s AND %s"
         for value in sorted(values):
-            if like:
-                terms.append((f"({col(name)} LIKE %s AND {fits})", [value + "%", *lengths]))
-            else:  # "~" sorts after every letter and digit in the binary order SQLite indexes use
-                terms.append((f"({col(name)} >= %s AND {col(name)} < %s AND {fits})", [value, value + "~", *lengths]))
+            if like:  # the index reads the range before the first _ (a ? of the plan)
+                terms.append((f"({col(name)} LIKE %s AND {fits})", [value.replace(UNKNOWN, "_") + "%", *lengths]))
+                continue
+            # SQLite: a range on the fixed part ("~" sorts after every letter and digit in the
+            # binary order its indexes use), then GLOB for the rest (its ? is any one character).
+            head = fixed(value)
+            term = f"{col(name)} >= %s AND {col(name)} < %s AND {fits}"
+            params = [head, head + "~", *lengths]
+            if head != value:
+                term += f" AND {col(name)} GLOB %s"
+                params.append(value + "*")
+            terms.append((f"({term})", params))
     out = []
     for start in range(0, len(terms), PROBES_PER_QUERY):
         chunk = terms[start:start + PROBES_PER_QUERY]
@@ -275,17 +283,21 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
     strict, wanted = _firearm_filters(filters)
     folding = folding_for(Country.objects.get(pk=country_id).code)
     rows, reduced = None, False
-    if query.is_literal and query.max_edits:
-        # Exact and look-alike matches first: when they fill the page, no edit can rank among them.
-        first = _candidates(plan(replace(query, max_edits=0)), strict)
-        judge = Matcher(query, folding)
+    if query.max_edits:
+        # Exact, look-alike and pattern matches first: when they fill the page, no edit can
+        # rank among them, and these probes are the cheapest.
+        unedited = replace(query, max_edits=0)
+        try:
+            first = _candidates(plan(unedited), strict)
+        except (TooBroad, TooManyCandidates):
+            first = []
+        judge = Matcher(unedited, folding)
         if len({firearm for firearm, key, *_rest in first if judge.match(key) is not None}) >= limit:
-            rows, query = first, replace(query, max_edits=0)
+            rows, query = first, unedited
     while rows is None:
         try:
-            query, probes = plan_or_fewer_edits(
-                query, crowded=lambda anchor: _count(anchor, strict, CROWDED) > CROWDED,
-                too_many=lambda anchor: _count(anchor, strict, MAX_CANDIDATES) > MAX_CANDIDATES)
+            query, probes = plan_or_fewer_edits(query, reach=lambda p: _count(p, strict, COUNT_CAP),
+                                                most=MAX_CANDIDATES)
             rows = _candidates(probes, strict)
         except CrowdedPlan:
             query, reduced = replace(query, max_edits=query.max_edits - 1), True

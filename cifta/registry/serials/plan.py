@@ -2,31 +2,47 @@
 
 The index holds each serial three ways (``lookalikes.index_forms``): folded, folded and
 reversed, folded without embedded letters. A plan is a set of probes on them: equal to a
-value, or starting with a prefix (on the reversed form, a prefix is the serial's end).
+value, or starting with a prefix (on the reversed form, a prefix is the serial's end). A ``?``
+inside a prefix stands for any one character: the index reads the range of the text before
+it and the database filters the rest.
 
-Why it misses nothing (tested against a full scan in ``test_serial_search``):
-- a query without edits matches only serials that start with its leading literal run and end
-  with its trailing one, so the longer of the two, as a prefix or a suffix, is enough;
-- one edit cannot touch both ``T[:g]`` and ``T[g+1:]`` (g the middle position, a
-  transposition touches two neighbours): one of them is intact, as prefix or as suffix;
-- two edits: split ``T`` into P, M, S with M at least two long. If P or S is intact, as
-  above. Otherwise one edit touches P and the other S, and the serial starts with
-  ``T[:len(P)+len(M)-1]`` changed by one edit touching P: every such variant is a prefix.
-Wildcards inside a probe are expanded while the variants stay few, or the probe is cut at the
-first wildcard (shorter prefixes find more, never less). Pure, no Django.
+How a plan is found. The planner works on *cases*: "the serial is ``h + w + t`` where ``h`` is
+one of some known starts, ``t`` one of some known ends, and ``w`` is within ``k`` edits of the
+query positions still open". The whole query is the case (no start, no end, all positions, its
+edits). A case can be answered by a probe on its starts or on its ends; when both would read
+too many serials (a maker prefix shared by a million serials), the open positions are split in
+two, ``A | B``, and the case becomes smaller ones that together cover it:
+
+- ``A`` intact: the starts grow by ``A``, ``B`` keeps the ``k`` edits;
+- ``B`` intact: the ends grow by ``B``;
+- with two edits, one in each: the starts grow by every one-edit form of ``A`` (or the ends
+  by every one-edit form of ``B``), and ``B`` keeps one edit;
+- a transposition across the cut: the two neighbours swapped, one edit fewer.
+
+Every alignment within ``k`` edits falls in one of these (optimal string alignment: an edit
+touches one side of the cut, or is that transposition), so nothing is lost; a property test
+checks it against the matcher on random serials and damaged queries. Which form is cheaper is
+decided by counting what each probe would read (``reach``, asked of the database and capped);
+without it, by an estimate from the probes' fixed lengths. Pure, no Django.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
 from cifta.registry.serials.lookalikes import INDEX_FOLDING, without_embedded_letters
 from cifta.registry.serials.query import ANY, LIT, SET, STAR, SerialQuery, Token
 
-MAX_EXPANSION = 64  # concrete strings one probe may expand into
-MIN_PROBE = 2  # a prefix shorter than this would read a large part of the register
-MAX_PROBES = 1500  # index look-ups for one query; past it, one edit fewer
+UNKNOWN = "?"  # in a probe: any one character
+MIN_PROBE = 2  # a probe whose fixed start is shorter would read a large part of the register
+EXPAND_BELOW = MIN_PROBE  # a ? this close to a probe's start becomes one probe per character
+MAX_SET = 1500  # probes on one side of a case
+MAX_PROBES = 3000  # probes in a whole plan
+SMALL = 200  # a case answered by a probe reading at most this many serials is not split further
+MAX_COUNTS = 60  # counts asked of the database while planning one query
+INFINITE = 10**12
+ASSUMED_REGISTER = 1_000_000  # for the estimate when no counts are given
 
 
 class TooBroad(ValueError):
@@ -34,107 +50,206 @@ class TooBroad(ValueError):
 
 
 class CrowdedPlan(TooBroad):
-    """Two edits would read too many serials (``crowded`` said so of an anchor): the caller
-    may search with fewer edits and say so."""
-
-
-Crowded = Callable[["Plan"], bool]
+    """Every plan with these edits would read more serials than a search may: the caller may
+    search with fewer edits and say so."""
 
 
 @dataclass(frozen=True)
 class Plan:
     equal: frozenset[str] = frozenset()  # folded serial equals
     bare_equal: frozenset[str] = frozenset()  # folded serial without embedded letters equals
-    prefixes: frozenset[str] = frozenset()  # folded serial starts with
+    prefixes: frozenset[str] = frozenset()  # folded serial starts with (``?`` any one character)
     suffixes: frozenset[str] = frozenset()  # reversed folded serial starts with (serial ends with)
     min_length: int = 0  # of the folded serial: a match cannot be shorter or longer
     max_length: int = 40
+    estimate: int = field(default=0, compare=False)  # serials the probes were counted to reach
 
     @property
     def probes(self) -> int:
         return len(self.equal) + len(self.bare_equal) + len(self.prefixes) + len(self.suffixes)
 
 
-def _concrete(tokens: list[Token], *, expand_any: bool = True) -> list[str]:
-    """The strings a run of tokens stands for, cut before the first token that would expand
-    past MAX_EXPANSION variants (``?`` stands for the whole alphabet, unless ``expand_any`` is
-    off: then it cuts) or before a ``*``."""
-    out = [""]
+Reach = Callable[[Plan], int]  # how many serials a plan's probes read (the caller may cap it)
+
+
+def fixed(probe: str) -> str:
+    """The part of a probe an index range can use: up to its first ``?``."""
+    return probe.split(UNKNOWN, 1)[0]
+
+
+def probe_matches(probe: str, text: str) -> bool:
+    """Whether ``text`` starts with ``probe`` (``?`` any one character)."""
+    return len(text) >= len(probe) and all(p in (UNKNOWN, c) for p, c in zip(probe, text, strict=False))
+
+
+# --- building probes ---------------------------------------------------------------------------
+
+def _extend(starts: Iterable[str], tokens: Sequence[Token], alphabet: str, *, spell: bool = True
+            ) -> frozenset[str] | None:
+    """Every start followed by the text ``tokens`` stand for; None past MAX_SET probes. A ``?``
+    or a set is spelled out (one probe per character: a ``?`` would make the index read the
+    whole range before it) unless that makes too many probes; then it stays a ``?``, except
+    near a probe's start, where the range would be too wide. Stops at a ``*``."""
+    if spell:
+        spelled = _extend_spelled(starts, tokens, alphabet)
+        if spelled is not None:
+            return spelled
+    out = set(starts)
     for token in tokens:
-        if token.kind == STAR or (token.kind == ANY and not expand_any):
+        if token.kind == STAR:
             break
         if token.kind == LIT:
-            out = [s + token.chars for s in out]
+            out = {s + token.chars for s in out}
             continue
-        choices = token.chars if token.kind == SET else INDEX_FOLDING.alphabet
-        if len(out) * len(choices) > MAX_EXPANSION:
+        choices = token.chars if token.kind == SET else alphabet
+        grown: set[str] = set()
+        for s in out:
+            head = fixed(s)
+            if len(head) == len(s) and (len(head) < EXPAND_BELOW or token.kind == SET):
+                grown.update(s + c for c in choices)
+            else:
+                grown.add(s + UNKNOWN)
+            if len(grown) > MAX_SET:
+                return None
+        out = grown
+    return frozenset(out)
+
+
+def _extend_spelled(starts: Iterable[str], tokens: Sequence[Token], alphabet: str) -> frozenset[str] | None:
+    out = set(starts)
+    for token in tokens:
+        if token.kind == STAR:
             break
-        out = [s + c for s in out for c in choices]
+        if token.kind == LIT:
+            out = {s + token.chars for s in out}
+            continue
+        choices = token.chars if token.kind == SET else alphabet
+        if len(out) * len(choices) > MAX_SET:
+            return None
+        out = {s + c for s in out for c in choices}
+    return frozenset(out)
+
+
+def _one_edit_forms(tokens: Sequence[Token]) -> list[tuple[Token, ...]]:
+    """``tokens`` unchanged and changed by one edit anywhere in them, a new or substituted
+    character written as ``?``."""
+    any_char = Token(ANY)
+    tokens = tuple(tokens)
+    out = [tokens]
+    for i in range(len(tokens) + 1):
+        out.append((*tokens[:i], any_char, *tokens[i:]))  # inserted before i (or at the end)
+        if i < len(tokens):
+            out.append(tokens[:i] + tokens[i + 1:])  # deleted
+            if tokens[i].kind != ANY:
+                out.append((*tokens[:i], any_char, *tokens[i + 1:]))  # substituted
+        if i + 1 < len(tokens) and tokens[i] != tokens[i + 1]:
+            out.append((*tokens[:i], tokens[i + 1], tokens[i], *tokens[i + 2:]))  # swapped
     return out
 
 
-def _prefixes(tokens: list[Token]) -> list[str]:
-    return _concrete(tokens)
+def _extend_all(starts: frozenset[str], forms: list[tuple[Token, ...]], alphabet: str) -> frozenset[str] | None:
+    """``_extend`` for several forms at once: all spelled out if that stays within MAX_SET."""
+    for spell in (True, False):
+        out: set[str] = set()
+        for form in forms:
+            grown = _extend(starts, form, alphabet, spell=spell)
+            if grown is None or len(out | grown) > MAX_SET:
+                break
+            out |= grown
+        else:
+            return frozenset(out)
+    return None
 
 
-def _suffixes(tokens: list[Token]) -> list[str]:
-    return _concrete(list(reversed(tokens)))  # reversed text: a prefix of the reversed form
+def _reversed(tokens: Sequence[Token]) -> tuple[Token, ...]:
+    return tuple(reversed(tokens))
 
 
-def _shortest(values: list[str]) -> int:
-    return min((len(v) for v in values), default=0)
+# --- choosing between the forms of a case ------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Case:
+    starts: frozenset[str]  # the serial starts with one of these
+    rest: tuple[Token, ...]  # then within ``edits`` of these positions
+    ends: frozenset[str]  # then one of these (reversed text, as the reversed index holds it)
+    edits: int
 
 
-def _ends(tokens: list[Token], crowded: Crowded | None = None) -> Plan:
-    """Probe by the start or by the end (either alone finds every match): the longer fixed
-    part, unless it is crowded and the other is usable."""
-    starts, ends = _prefixes(tokens), _suffixes(tokens)
-    if max(_shortest(starts), _shortest(ends)) < MIN_PROBE:
-        raise TooBroad("no fixed start or end of two characters")
-    by_start, by_end = Plan(prefixes=frozenset(starts)), Plan(suffixes=frozenset(ends))
-    first, second = (by_start, by_end) if _shortest(starts) >= _shortest(ends) else (by_end, by_start)
-    if crowded is not None and min(_shortest(starts), _shortest(ends)) >= MIN_PROBE and crowded(first):
-        return second
-    return first
+@dataclass(frozen=True)
+class _Choice:
+    cost: int
+    plan: Plan
 
 
-def _either(head: list[Token], tail: list[Token]) -> Plan:
-    """Serials starting with ``head`` or ending with ``tail``."""
-    starts, ends = _prefixes(head), _suffixes(tail)
-    if _shortest(starts) < MIN_PROBE or _shortest(ends) < MIN_PROBE:
-        raise TooBroad("the query is too short for this many edits")
-    return Plan(prefixes=frozenset(starts), suffixes=frozenset(ends))
+_NONE = _Choice(INFINITE, Plan())
 
 
-def _one_edit_variants(tokens: list[Token], touch: int, alphabet: str) -> list[list[Token]]:
-    """``tokens`` changed by one edit that touches one of its first ``touch`` positions."""
-    out: list[list[Token]] = []
-    letters = [Token(LIT, c) for c in alphabet]
-    for i in range(touch):
-        out.append(tokens[:i] + tokens[i + 1:])  # deleted
-        out.extend([*tokens[:i], c, *tokens[i + 1:]] for c in letters if not tokens[i].accepts(c.chars))
-        out.extend([*tokens[:i], c, *tokens[i:]] for c in letters)  # inserted before i
-        if i + 1 < len(tokens):
-            out.append([*tokens[:i], tokens[i + 1], tokens[i], *tokens[i + 2:]])  # swapped
-    return out
+class _Planner:
+    def __init__(self, reach: Reach | None, lengths: tuple[int, int], alphabet: str) -> None:
+        self.reach, self.lengths, self.alphabet = reach, lengths, alphabet
+        self.counted: dict[Plan, int] = {}
 
+    def cost(self, probes: Plan) -> int:
+        # What the index reads: the range of each probe's fixed part (the rest is a filter).
+        values = probes.prefixes | probes.suffixes
+        if not values or any(len(fixed(v)) < MIN_PROBE for v in values):
+            return INFINITE
+        probes = Plan(prefixes=frozenset(map(fixed, probes.prefixes)),
+                      suffixes=frozenset(map(fixed, probes.suffixes)),
+                      min_length=self.lengths[0], max_length=self.lengths[1])
+        if probes in self.counted:
+            return self.counted[probes]
+        if self.reach is None or len(self.counted) >= MAX_COUNTS:
+            value = sum(max(1, ASSUMED_REGISTER // len(self.alphabet) ** len(v))
+                        for v in probes.prefixes | probes.suffixes)
+        else:
+            value = self.reach(probes)
+        self.counted[probes] = value
+        return value
 
-def _edits_within(tokens: list[Token], alphabet: str, *, at_end: bool) -> list[list[Token]]:
-    """``tokens`` unchanged and changed by every single edit inside them (and, with ``at_end``,
-    a character added after the last)."""
-    out = [tokens, *_one_edit_variants(tokens, len(tokens), alphabet)]
-    if at_end:
-        out.extend([*tokens, Token(LIT, c)] for c in alphabet)
-    return out
+    def leaf(self, case: _Case) -> _Choice:
+        """A probe by the case's starts or by its ends (with no edits left, the open positions
+        join the probe)."""
+        if case.edits:
+            by_start, by_end = case.starts, case.ends
+        else:
+            by_start = _extend(case.starts, case.rest, self.alphabet) or frozenset()
+            by_end = _extend(case.ends, _reversed(case.rest), self.alphabet) or frozenset()
+        options = [Plan(prefixes=by_start), Plan(suffixes=by_end)]
+        return min((_Choice(self.cost(p), p) for p in options), key=lambda c: c.cost)
 
+    def best(self, case: _Case) -> _Choice:
+        leaf = self.leaf(case)
+        if leaf.cost <= SMALL or not case.edits or len(case.rest) < 2:
+            return leaf
+        split = self.split(case)
+        return split if split.cost < leaf.cost else leaf
 
-def _enumerated(variants: list[list[Token]], *, suffix: bool) -> Plan:
-    values: set[str] = set()
-    for variant in variants:
-        values.update(_concrete(list(reversed(variant)) if suffix else variant, expand_any=False))
-    if _shortest(sorted(values)) < MIN_PROBE:
-        raise TooBroad("variants too short")
-    return Plan(suffixes=frozenset(values)) if suffix else Plan(prefixes=frozenset(values))
+    def split(self, case: _Case) -> _Choice:
+        rest, g, k = case.rest, len(case.rest) // 2, case.edits
+        first, second = rest[:g], rest[g:]
+        parts: list[_Choice] = []
+        starts = _extend(case.starts, first, self.alphabet)
+        ends = _extend(case.ends, _reversed(second), self.alphabet)
+        if starts is None or ends is None:
+            return _NONE
+        parts.append(self.best(_Case(starts, second, case.ends, k)))  # the first half intact
+        parts.append(self.best(_Case(case.starts, first, ends, k)))  # the second half intact
+        if k >= 2:  # one edit in each half: either half's one-edit forms anchor it
+            options = []
+            grown = _extend_all(case.starts, _one_edit_forms(first), self.alphabet)
+            if grown is not None:
+                options.append(self.best(_Case(grown, second, case.ends, k - 1)))
+            grown = _extend_all(case.ends, [_reversed(f) for f in _one_edit_forms(second)], self.alphabet)
+            if grown is not None:
+                options.append(self.best(_Case(case.starts, first, grown, k - 1)))
+            parts.append(min(options, key=lambda c: c.cost, default=_NONE))
+        left, right = first[-1], second[0]
+        if left.kind == LIT and right.kind == LIT and left != right:  # swapped across the cut
+            parts.append(self.best(_Case(case.starts, (*first[:-1], right, left, *second[1:]), case.ends, k - 1)))
+        if any(p.cost >= INFINITE for p in parts):
+            return _NONE
+        return _Choice(sum(p.cost for p in parts), _union(*(p.plan for p in parts)))
 
 
 def _union(*plans: Plan) -> Plan:
@@ -144,24 +259,15 @@ def _union(*plans: Plan) -> Plan:
                 suffixes=frozenset().union(*(p.suffixes for p in plans)))
 
 
-def _cheaper(anchor: Plan, alternative: Callable[[], Plan], crowded: Crowded | None) -> Plan:
-    """The plain anchor, unless it is crowded (it would read many serials: a common maker
-    prefix) and the enumerated alternative, lossless for the same case, can be built."""
-    if crowded is None or not crowded(anchor):
-        return anchor
-    try:
-        return alternative()
-    except TooBroad:
-        return anchor
+# --- the plan ----------------------------------------------------------------------------------
 
-
-def plan_or_fewer_edits(query: SerialQuery, crowded: Crowded | None = None,
-                        too_many: Crowded | None = None) -> tuple[SerialQuery, Plan]:
+def plan_or_fewer_edits(query: SerialQuery, reach: Reach | None = None, most: int | None = None
+                        ) -> tuple[SerialQuery, Plan]:
     """``plan``; when the edits were the default for the length and cannot be planned (a
     wildcard where the fixed start or end should be), with one edit fewer, down to none."""
     while True:
         try:
-            return query, plan(query, crowded, too_many)
+            return query, plan(query, reach, most)
         except CrowdedPlan:
             raise  # the caller lowers the edits and tells the officer
         except TooBroad:
@@ -170,78 +276,48 @@ def plan_or_fewer_edits(query: SerialQuery, crowded: Crowded | None = None,
             query = replace(query, max_edits=query.max_edits - 1)
 
 
-def plan(query: SerialQuery, crowded: Crowded | None = None, too_many: Crowded | None = None) -> Plan:
+def plan(query: SerialQuery, reach: Reach | None = None, most: int | None = None) -> Plan:
     """The probes for ``query``, folded as the index is. A State's own folding merges fewer
     characters (``Folding.within``), so what it matches the index finds; the matcher then
     applies the State's folding to what the probes return.
 
-    ``crowded(probes)`` (optional; the search asks the database) says whether a plain anchor
-    would read many serials. For one edit, each of the two cases then has a second lossless
-    form: case A (``T[g+1:]`` intact: the edit is inside ``T[:g+1]``) is also every serial
-    starting with ``T[:g+1]`` changed by at most one edit; case B (``T[:g]`` intact) every
-    serial ending with ``T[g:]`` changed by at most one edit. Serial tails (running numbers)
-    are far more selective than maker prefixes. ``too_many(probes)`` says whether an anchor of
-    the two-edit plan alone would read more serials than a search may: CrowdedPlan then."""
+    ``reach(probes)`` (optional; the search asks the database) counts the serials a probe set
+    reads; the planner takes the cheapest covering form. With edits, a plan counted to read
+    more than ``most`` serials raises CrowdedPlan."""
     folding = INDEX_FOLDING
-    alphabet = folding.alphabet
-    tokens = [Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
-              for t in query.tokens]
-    tokens = [Token(LIT, t.chars) if t.kind == SET and len(t.chars) == 1 else t for t in tokens]
+    tokens = tuple(Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
+                   for t in query.tokens)
+    tokens = tuple(Token(LIT, t.chars) if t.kind == SET and len(t.chars) == 1 else t for t in tokens)
     edits = query.max_edits
     bare = (frozenset({folding.fold(without_embedded_letters(query.literal))})
             if query.ignore_embedded_letters and query.is_literal else frozenset())
     if query.is_literal and not edits:
-        text = "".join(t.chars for t in tokens)
-        return Plan(equal=frozenset({text}), bare_equal=bare)
-    if not edits:
-        found = _ends(tokens, crowded)
-    elif edits == 1:
-        g = len(tokens) // 2
-        plain = _either(tokens[:g], tokens[g + 1:])
-        case_a = _cheaper(Plan(suffixes=plain.suffixes), lambda: _enumerated(
-            _edits_within(tokens[:g + 1], alphabet, at_end=False), suffix=False), crowded)
-        case_b = _cheaper(Plan(prefixes=plain.prefixes), lambda: _enumerated(
-            _edits_within(tokens[g:], alphabet, at_end=True), suffix=True), crowded)
-        found = _union(case_a, case_b)
-    else:
-        n = len(tokens)
-        p_len = s_len = max(1, (n - 2) // 2)  # long ends read fewer serials; the middle keeps two
-        if n - p_len - s_len < 2:
-            raise TooBroad("the query is too short for two edits")
-        base = _either(tokens[:p_len], tokens[n - s_len:])
-        if too_many is not None and (too_many(Plan(prefixes=base.prefixes)) or too_many(Plan(suffixes=base.suffixes))):
-            # No enumerated form of these two cases is cheap enough: one edit fewer.
-            raise CrowdedPlan("an anchor of the two-edit plan reads too many serials")
-        head = tokens[:n - s_len - 1]
-        extra: set[str] = set()
-        for variant in _one_edit_variants(head, p_len, alphabet):
-            extra.update(_concrete(variant, expand_any=False))  # hundreds of variants: no ? expansion
-        if _shortest(sorted(extra)) < MIN_PROBE:
-            raise TooBroad("the query is too short for two edits")
-        found = Plan(prefixes=base.prefixes | frozenset(extra), suffixes=base.suffixes)
-        if found.probes > MAX_PROBES:
-            raise TooBroad("too many look-ups for two edits")
-    if bare:
-        found = replace(found, bare_equal=bare)
+        return Plan(equal=frozenset({"".join(t.chars for t in tokens)}), bare_equal=bare, estimate=1)
     if query.has_star:
         lengths = (sum(1 for t in tokens if t.kind != STAR), 40)
     else:
         lengths = (len(tokens) - edits, len(tokens) + edits)
     if query.ignore_embedded_letters:
         lengths = (0, 40)  # the letters dropped may be any number
-    return replace(_simplified(found), min_length=lengths[0], max_length=lengths[1])
+    if edits and len(tokens) < 2 * MIN_PROBE + edits:
+        raise TooBroad("the query is too short for this many edits")
+    planner = _Planner(reach, lengths, folding.alphabet)
+    # With *, no edits: the fixed start or the fixed end (a probe stops at the first *).
+    found = planner.best(_Case(frozenset({""}), tokens, frozenset({""}), edits))
+    if found.cost >= INFINITE:
+        raise TooBroad("no fixed start or end of two characters")
+    if edits and most is not None and found.cost > most:
+        raise CrowdedPlan("every plan with these edits reads too many serials")
+    result = _simplified(found.plan)
+    if result.probes > MAX_PROBES:
+        raise TooBroad("too many look-ups")
+    return replace(result, bare_equal=bare, min_length=lengths[0], max_length=lengths[1], estimate=found.cost)
 
 
 def _simplified(found: Plan) -> Plan:
-    """Drop prefixes that a shorter prefix in the plan already covers."""
+    """Drop probes that a shorter probe of the plan, written the same way, already covers."""
     def minimal(values: frozenset[str]) -> frozenset[str]:
-        # Sorted, the values a prefix covers follow it directly.
-        kept: list[str] = []
-        for value in sorted(values):
-            if not kept or not value.startswith(kept[-1]):
-                kept.append(value)
-        return frozenset(kept)
+        return frozenset(v for v in values if not any(v[:n] in values for n in range(MIN_PROBE, len(v))))
 
     return Plan(equal=found.equal, bare_equal=found.bare_equal, prefixes=minimal(found.prefixes),
                 suffixes=minimal(found.suffixes))
-

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from cifta.registry.serials.lookalikes import INDEX_FOLDING, Folding, LookalikeError, index_forms
 from cifta.registry.serials.matching import EDIT1, EDIT2, EMBEDDED, EXACT, FOLDED, PATTERN, Matcher
-from cifta.registry.serials.plan import Plan, TooBroad, plan
+from cifta.registry.serials.plan import Plan, TooBroad, plan, probe_matches
 from cifta.registry.serials.query import QueryError, parse
 
 
@@ -21,8 +21,8 @@ def found_by(probes: Plan, key: str) -> bool:
     if not probes.min_length <= len(folded) <= probes.max_length:
         return False
     return (folded in probes.equal or bare in probes.bare_equal
-            or any(folded.startswith(p) for p in probes.prefixes)
-            or any(reversed_.startswith(s) for s in probes.suffixes))
+            or any(probe_matches(p, folded) for p in probes.prefixes)
+            or any(probe_matches(s, reversed_) for s in probes.suffixes))
 
 
 def match(query: str, key: str, folding: Folding = INDEX_FOLDING, **options: object):
@@ -125,12 +125,17 @@ def test_every_serial_the_matcher_accepts_is_found_by_the_plan(seed: int) -> Non
     target = rnd.choice(keys)
     keys += [target[:i] + rnd.choice(ALPHABET) + target[i + 1:] for i in range(len(target))]  # near twins
     raw = damaged(rnd, target)
-    # The search may take either lossless form of a case (plain anchor or enumerated edits).
-    mode = rnd.choice(["plain", "crowded", "random"])
-    crowded = None if mode == "plain" else (lambda _p: True) if mode == "crowded" else (lambda _p: rnd.random() < 0.5)
+    # The planner takes whichever covering form is counted cheapest: counted on this register,
+    # estimated, or at random (every choice it can make must stay lossless).
+    mode = rnd.choice(["estimate", "counted", "random"])
+
+    def counted(probes: Plan) -> int:
+        return sum(1 for key in keys if found_by(probes, key))
+
+    reach = None if mode == "estimate" else counted if mode == "counted" else (lambda _p: rnd.randrange(10_000))
     try:
         query = parse(raw, ignore_embedded_letters=rnd.random() < 0.3)
-        probes = plan(query, crowded)
+        probes = plan(query, reach)
     except (QueryError, TooBroad):
         return
     matcher = Matcher(query, Folding(["0OD", "1I", "8B"]) if rnd.random() < 0.3 else INDEX_FOLDING)
@@ -148,13 +153,21 @@ def test_the_system_check_refuses_lookalike_groups_the_index_does_not_fold(setti
     assert sorted(e.id for e in serial_lookalikes(None)) == ["cifta.E101", "cifta.E102"]
 
 
-def test_a_crowded_two_edit_plan_is_left_to_the_caller_to_lower() -> None:
+def test_a_plan_reading_too_many_serials_is_left_to_the_caller_to_lower() -> None:
     from cifta.registry.serials.plan import CrowdedPlan, plan_or_fewer_edits
 
     query = parse("AB12345678")
     assert query.max_edits == 2
     with pytest.raises(CrowdedPlan):
-        plan_or_fewer_edits(query, too_many=lambda _probes: True)
-    assert plan_or_fewer_edits(query, crowded=lambda _probes: True)[0].max_edits == 2
-    one = parse("AB12345678", max_edits=1)
-    assert plan(one, lambda _probes: True).probes > plan(one).probes  # enumerated forms instead of anchors
+        plan_or_fewer_edits(query, reach=lambda _probes: 10_000, most=5_000)
+    assert plan_or_fewer_edits(query, reach=lambda _probes: 10, most=5_000)[0].max_edits == 2
+
+
+def test_a_crowded_start_is_split_into_longer_probes() -> None:
+    # A million serials start with "AB"; the rest are unique: the planner must not probe "AB".
+    def reach(probes: Plan) -> int:
+        return sum(1_000_000 if len(p.split("?")[0]) <= 3 else 1 for p in probes.prefixes | probes.suffixes)
+
+    found = plan(parse("AB12345678"), reach)
+    assert found.estimate < 5_000
+    assert all(len(p.split("?")[0]) > 3 for p in found.prefixes | found.suffixes)
