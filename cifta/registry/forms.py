@@ -15,7 +15,7 @@ from cifta.reference.models import FirearmType, PartType
 from cifta.registry import selectors
 from cifta.registry.drafts import FIELDS, MarkingDraft
 from cifta.registry.engines.lifecycle import NEW, RULES, Event
-from cifta.registry.models import CivilianHolder, Firearm, Marking
+from cifta.registry.models import CivilianHolder, Firearm, Marking, SerialRange
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YEAR = forms.NumberInput(attrs={"min": 1800, "inputmode": "numeric"})
@@ -316,6 +316,18 @@ class HolderForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     id_document = forms.CharField(label=_("Identity document"), required=False, max_length=60)
     licence_number = forms.CharField(label=_("Licence number"), required=False, max_length=60)
+
+
+class SerialRangeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Listed on"), choices=SerialRange.Kind.choices)
+    reference = forms.CharField(label=_("Document reference"), max_length=100,
+                                help_text=_("The licence or consignment number."))
+    first_serial = forms.CharField(label=_("First serial"), max_length=60)
+    last_serial = forms.CharField(label=_("Last serial"), max_length=60,
+                                  help_text=_("The two serials differ only in their running number, e.g. "
+                                              "BER000100 and BER000250."))
+    manufacturer = forms.CharField(label=_("Make"), required=False, max_length=100)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 
 def _country(value: Any, field: str) -> str:

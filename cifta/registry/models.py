@@ -337,6 +337,45 @@ class MarkingSessionItem(CountryScopedModel):
         return f"{self.serial}: {self.text}"
 
 
+class SerialRange(CountryScopedModel):
+    """A run of serials listed on a licence, a consignment or another document ("BER000100 to
+    BER000250"). Searched with the serials, so a recovered firearm that falls in a range is
+    found even when the firearms of the range are not registered one by one."""
+
+    class Kind(models.TextChoices):
+        LICENCE = "licence", _("licence")
+        CONSIGNMENT = "consignment", _("consignment")
+        OTHER = "other", _("other document")
+
+    kind = models.CharField(_("listed on"), max_length=12, choices=Kind.choices)
+    reference = models.CharField(_("document reference"), max_length=100)
+    first_serial = models.CharField(_("first serial"), max_length=60)
+    last_serial = models.CharField(_("last serial"), max_length=60)
+    manufacturer = models.ForeignKey("reference.Manufacturer", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("make"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Derived from the two serials (serials.ranges.parse_range); the folded start is indexed.
+    prefix = models.CharField(max_length=40, editable=False)
+    suffix = models.CharField(max_length=40, editable=False)
+    folded_prefix = models.CharField(max_length=40, editable=False)
+    width = models.PositiveSmallIntegerField(default=0, editable=False)
+    first_number = models.BigIntegerField(editable=False)
+    last_number = models.BigIntegerField(editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("serial range")
+        verbose_name_plural = _("serial ranges")
+        indexes = [models.Index(fields=["country", "folded_prefix"], name="serial_range_prefix")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.first_serial} - {self.last_serial}"
+
+    @property
+    def size(self) -> int:
+        return self.last_number - self.first_number + 1
+
+
 class ImportMapping(CountryScopedModel):
     """A saved mapping from a file's column headers to the registry's fields."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,17 +27,19 @@ from cifta.directory.models import Agency, Country
 from cifta.reference.models import FirearmModel, PartType
 from cifta.reference.normalise import name_key
 from cifta.reference.selectors import resolve_calibre, resolve_manufacturer, resolve_model
-from cifta.registry import events, services
+from cifta.registry import events, serial_probes, services
 from cifta.registry.engines.lifecycle import Status
-from cifta.registry.models import Firearm, SerialNumber
+from cifta.registry.models import Firearm
 from cifta.registry.selectors import resolve_firearm_type
+from cifta.registry.serial_ranges import RangeHit, ranges_containing
 from cifta.registry.serials.lookalikes import DEFAULT_GROUPS, INDEX_FOLDING, Folding, search_key
-from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher
-from cifta.registry.serials.plan import UNKNOWN, CrowdedPlan, Plan, TooBroad, fixed, plan, plan_or_fewer_edits
+from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher, Prefilter
+from cifta.registry.serials.plan import CrowdedPlan, Plan, TooBroad, plan, plan_or_fewer_edits
 from cifta.registry.serials.query import QueryError, SerialQuery, parse
 
-MAX_CANDIDATES = 5_000  # serials read for one query; past it, one edit fewer (or refused at none)
-COUNT_CAP = 2_000  # the planner's counts stop here: a probe reading more is too many anyway
+MAX_CANDIDATES = 30_000  # index entries read for one query; past it, one edit fewer (or refused at none)
+COUNT_CAP = 5_000  # the planner's counts stop here (counting further costs as much as reading)
+PAST_CAP = 4 * COUNT_CAP  # what a count past the cap is worth to the planner: more than any counted one
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 AGREEMENT = {"make": 30, "model": 20, "calibre": 10}  # points; a tier is worth 50 or more
@@ -97,6 +99,7 @@ class SearchResult:
     hits: list[Hit]
     candidates: int
     reduced: bool = False  # edits were lowered because too many serials were within reach
+    ranges: list[RangeHit] = field(default_factory=list)  # licences and consignments the serial falls in
 
 
 class TooManyCandidates(ServiceError):
@@ -127,83 +130,22 @@ def folding_for(country_code: str) -> Folding:
     return folding
 
 
-PROBES_PER_QUERY = 200  # OR-ed index ranges in one statement (SQLite caps expression depth)
-
-
-def probe_sql(found: Plan) -> list[tuple[str, list[Any]]]:
-    """The plan as SQL conditions on serials (a few hundred OR-ed index look-ups each), with
-    their parameters. Written directly: the ORM would take longer to compile them than the
-    database takes to answer. The values are folded serials, letters and digits only."""
-    table = connection.ops.quote_name(SerialNumber._meta.db_table)
-
-    def col(name: str) -> str:
-        return f"{table}.{connection.ops.quote_name(name)}"
-
-    like = connection.vendor == "postgresql"  # LIKE 'AB%' on the pattern index; SQLite: a range
-    lengths = [found.min_length, found.max_length]
-    terms: list[tuple[str, list[Any]]] = []
-    for value in sorted(found.equal):
-        terms.append((f"{col('folded')} = %s", [value]))
-    for value in sorted(found.bare_equal):  # bare is empty when equal to folded
-        terms.append((f"({col('bare')} = %s OR {col('folded')} = %s)", [value, value]))
-    for name, values in (("folded", found.prefixes), ("folded_reversed", found.suffixes)):
-        # The length is read from the same index entry (a reversed serial is as long).
-        fits = f"LENGTH({col(name)}) BETWEEN %s AND %s"
-        for value in sorted(values):
-            if like:  # the index reads the range before the first _ (a ? of the plan)
-                terms.append((f"({col(name)} LIKE %s AND {fits})", [value.replace(UNKNOWN, "_") + "%", *lengths]))
-                continue
-            # SQLite: a range on the fixed part ("~" sorts after every letter and digit in the
-            # binary order its indexes use), then GLOB for the rest (its ? is any one character).
-            head = fixed(value)
-            term = f"{col(name)} >= %s AND {col(name)} < %s AND {fits}"
-            params = [head, head + "~", *lengths]
-            if head != value:
-                term += f" AND {col(name)} GLOB %s"
-                params.append(value + "*")
-            terms.append((f"({term})", params))
-    out = []
-    for start in range(0, len(terms), PROBES_PER_QUERY):
-        chunk = terms[start:start + PROBES_PER_QUERY]
-        out.append(("(" + " OR ".join(sql for sql, _p in chunk) + ")", [p for _sql, ps in chunk for p in ps]))
-    return out
-
-
 def _count(found: Plan, strict: Q, cap: int) -> int:
-    """How many serials the probes reach, counted in the database and stopped past ``cap``."""
-    total = 0
-    for sql, params in probe_sql(found):
-        probed = SerialNumber.objects.filter(strict).extra(where=[sql], params=params)  # noqa: S610 - see probe_sql
-        if found.probes <= 8:  # an anchor: a few ranges, counted from the index
-            total += probed.order_by()[: cap + 1].count()
-        else:  # rows: counting many OR-ed ranges, SQLite may scan a whole index instead
-            total += len(probed.order_by().values_list("id", "key")[: cap + 1])
-        if total > cap:
-            break
-    return total
+    """Index entries the probes read (capped): the planner's measure of a probe set."""
+    counted = serial_probes.count_entries(found, strict, cap)
+    return counted if counted <= cap else PAST_CAP
 
 
-def _candidates(found: Plan, strict: Q) -> list[tuple[Any, ...]]:
-    """Serials the plan's probes return, read once each. The probes are counted first (in the
-    database, capped), so a query reaching too many serials costs a count, not their rows:
-    TooManyCandidates past MAX_CANDIDATES. The scoped manager adds the country condition."""
-    queries = []
-    total = 0
-    for sql, params in probe_sql(found):
-        # The fragments are built from column names only; every value is a bound parameter.
-        probed = SerialNumber.objects.filter(strict).extra(where=[sql], params=params)  # noqa: S610
-        total += len(probed.order_by().values_list("id", "key")[: MAX_CANDIDATES + 1])  # rows: see _count
-        if total > MAX_CANDIDATES:
-            raise TooManyCandidates(_("Too broad: this would match a large part of the register. Add characters "
-                                      "or filters."), field="q")
-        queries.append(probed)
-    rows: dict[int, tuple[Any, ...]] = {}
-    parts = dict(PartType.objects.values_list("id", "code"))  # a join here misled SQLite's planner
-    for probed in queries:
-        for pk, firearm_id, key, value, component_id, primary in probed.order_by().values_list(
-                "id", "firearm_id", "key", "value", "component_id", "is_primary"):
-            rows[pk] = (firearm_id, key, value, parts.get(component_id, ""), primary)
-    return list(rows.values())
+def _candidates(found: Plan, strict: Q, query: SerialQuery) -> list[tuple[Any, ...]]:
+    """Serials the plan's probes reach and the pre-filter keeps, as (firearm id, key, value,
+    component, is primary). TooManyCandidates when the probes would read more than
+    MAX_CANDIDATES index entries. The scoped manager adds the country condition."""
+    try:
+        rows, _read = serial_probes.candidate_rows(found, strict, Prefilter(query), MAX_CANDIDATES)
+    except serial_probes.TooManyEntries as exc:
+        raise TooManyCandidates(_("Too broad: this would match a large part of the register. Add characters "
+                                  "or filters."), field="q") from exc
+    return rows
 
 
 def _firearm_filters(filters: Filters) -> tuple[Q, dict[str, int | None]]:
@@ -282,13 +224,14 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
     limit = max(1, min(int(limit), MAX_LIMIT))
     strict, wanted = _firearm_filters(filters)
     folding = folding_for(Country.objects.get(pk=country_id).code)
+    ranges = ranges_containing(query, folding, limit)
     rows, reduced = None, False
     if query.max_edits:
         # Exact, look-alike and pattern matches first: when they fill the page, no edit can
         # rank among them, and these probes are the cheapest.
         unedited = replace(query, max_edits=0)
         try:
-            first = _candidates(plan(unedited), strict)
+            first = _candidates(plan(unedited), strict, unedited)
         except (TooBroad, TooManyCandidates):
             first = []
         judge = Matcher(unedited, folding)
@@ -296,9 +239,9 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
             rows, query = first, unedited
     while rows is None:
         try:
-            query, probes = plan_or_fewer_edits(query, reach=lambda p: _count(p, strict, COUNT_CAP),
-                                                most=MAX_CANDIDATES)
-            rows = _candidates(probes, strict)
+            # A plan counted past the cap is still tried: reading stops at MAX_CANDIDATES.
+            query, probes = plan_or_fewer_edits(query, reach=lambda p: _count(p, strict, COUNT_CAP))
+            rows = _candidates(probes, strict, query)
         except CrowdedPlan:
             query, reduced = replace(query, max_edits=query.max_edits - 1), True
         except TooBroad as exc:
@@ -332,11 +275,11 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
         audit.audit_read(events.SERIAL_SEARCHED, country_id=country_id, query={
             "query": raw, "normalised": query.text, "filters": filters.given(), "max_edits": query.max_edits,
             "edits_reduced": reduced, "ignore_embedded_letters": ignore_embedded_letters,
-            "candidates": len(rows)},
-            result_count=len(hits), case_reference=case_reference)
+            "candidates": len(rows), "range_hits": len(ranges)},
+            result_count=len(hits) + len(ranges), case_reference=case_reference)
         strong = [h.firearm for h in hits if h.match.tier in (EXACT, FOLDED)]
         services.raise_search_hits(strong, query=query.text)
-    return SearchResult(query, hits, len(rows), reduced)
+    return SearchResult(query, hits, len(rows), reduced, ranges)
 
 
 # --- reasons as sentences ----------------------------------------------------------------------

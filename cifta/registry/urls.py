@@ -33,6 +33,7 @@ urlpatterns = [
     path("hits/<uuid:public_id>/read/", views.hit_read, name="hit_read"),
     path("lookup/", views.serial_lookup, name="serial_lookup"),
     path("search/", views.serial_search, name="serial_search"),
+    path("ranges/", views.serial_range_list, name="serial_range_list"),
     path("compliance/", views.compliance_report, name="compliance_report"),
     path("compliance/export.csv", views.compliance_export, name="compliance_export"),
     path("holders/", views.holder_list, name="holder_list"),

@@ -45,10 +45,12 @@ from cifta.registry.forms import (
     MarkingForm,
     PhotoForm,
     SerialLookupForm,
+    SerialRangeForm,
     SerialSearchForm,
     StateMarkingForm,
 )
-from cifta.registry.models import CivilianHolder, Firearm, FirearmPhoto, HitNotice
+from cifta.registry.models import CivilianHolder, Firearm, FirearmPhoto, HitNotice, SerialRange
+from cifta.registry.serial_ranges import register_range
 
 PAGE_SIZE = 50
 REGISTER_TITLES = {
@@ -467,6 +469,36 @@ def serial_search(request: HttpRequest) -> HttpResponse:
         else:
             _label([h.firearm for h in result.hits])
     return render(request, "registry/serial_search.html", {"form": form, "result": result, "section": "search"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_action(Action.VIEW)
+def serial_range_list(request: HttpRequest) -> HttpResponse:
+    """Serial ranges listed on licences and consignments (searched with the serials); writers
+    add one below the list."""
+    form = SerialRangeForm(request.POST or None)
+    if request.method == "POST":
+        principal = _principal(request)
+        if principal is None or principal.is_secretariat or not _can(request, Action.ADD):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    made = register_range(actor=request.user, **form.cleaned_data)
+            except ServiceError as exc:
+                _service_error(form, exc)
+            else:
+                messages.success(request, _("Range %(reference)s recorded: %(size)s serials.")
+                                 % {"reference": made.reference, "size": made.size})
+                return redirect("registry:serial_range_list")
+    queryset = SerialRange.objects.select_related("manufacturer").order_by("-id")
+    q = request.GET.get("q", "").strip()
+    if q:
+        queryset = queryset.filter(reference__icontains=q)
+    page = page_of(queryset, request, PAGE_SIZE)
+    return render(request, "registry/serial_range_list.html", {"page": page, "q": q, "form": form,
+                                                                "section": "ranges"},
                   status=400 if form.errors else 200)
 
 

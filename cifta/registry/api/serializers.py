@@ -30,6 +30,7 @@ from cifta.registry.models import (
     MarkingSession,
     MarkingSessionItem,
     SerialNumber,
+    SerialRange,
 )
 
 
@@ -425,3 +426,25 @@ def _year(value: int | None, field: str) -> int | None:
         return selectors.year(value, field)
     except ServiceError as exc:
         raise serializers.ValidationError(str(exc)) from exc
+
+
+class SerialRangeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A range of serials listed on a licence or consignment; the running number is parsed
+    from the first and last serials."""
+
+    country = CountryCode()
+    make = serializers.CharField(required=False, allow_blank=True, write_only=True,
+                                 help_text="name or alias of the manufacturer")
+    manufacturer = serializers.SlugRelatedField(slug_field="name", read_only=True)  # type: ignore[var-annotated]
+    size = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = SerialRange
+        fields = ["public_id", "country", "kind", "reference", "first_serial", "last_serial", "make", "manufacturer",
+                  "note", "size", "created_at"]
+        read_only_fields = ["public_id", "country", "manufacturer", "size", "created_at"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        values = super().to_internal_value(data)
+        values["manufacturer"] = values.pop("make", "")
+        return values

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from cifta.core.api.permissions import RoleActionPermission
 from cifta.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from cifta.core.permissions import Action, can
-from cifta.registry import selectors, serial_search, services
+from cifta.registry import selectors, serial_ranges, serial_search, services
 from cifta.registry.api import serializers as s
 from cifta.registry.drafts import draft_from_row
 from cifta.registry.filtersets import FirearmFilterSet, HitNoticeFilterSet
@@ -41,6 +41,7 @@ from cifta.registry.models import (
     MarkingSession,
     MarkingSessionItem,
     SerialNumber,
+    SerialRange,
 )
 
 
@@ -306,6 +307,22 @@ class ImportJobViewSet(_ReadOnly):
     serializer_class = s.ImportJobSerializer
 
 
+class SerialRangeViewSet(ScopedModelViewSet):
+    """Serial ranges listed on licences and consignments ("BER000100" to "BER000250"); the
+    serial search lists the ranges a read serial falls in. Create with the first and last
+    serials; a range is never edited (record a new one)."""
+
+    model = SerialRange
+    permission_classes = WRITE_PERMISSIONS
+    serializer_class = s.SerialRangeSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    filterset_fields = ["kind", "reference"]
+    create_service = serial_ranges.register_range
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return SerialRange.objects.select_related("country", "manufacturer")
+
+
 class SerialSearchViewSet(ScopedViewSetMixin, viewsets.ViewSet):
     """Search the caller's country for damaged or partial serials: ``?`` one unknown character,
     ``*`` any run, ``[38]`` one of the listed characters, look-alikes folded, up to two edits.
@@ -328,7 +345,8 @@ class SerialSearchViewSet(ScopedViewSetMixin, viewsets.ViewSet):
             limit=data["limit"])
         return Response({"query": result.query.text, "max_edits": result.query.max_edits,
                          "edits_reduced": result.reduced, "count": len(result.hits), "candidates": result.candidates,
-                         "results": [serial_search.hit_as_dict(h) for h in result.hits]})
+                         "results": [serial_search.hit_as_dict(h) for h in result.hits],
+                         "ranges": [serial_ranges.range_hit_as_dict(h) for h in result.ranges]})
 
 
 class SerialLookupViewSet(ScopedViewSetMixin, viewsets.ViewSet):

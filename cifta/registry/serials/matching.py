@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from cifta.registry.serials.lookalikes import Folding, search_key, without_embedded_letters
+from cifta.registry.serials.lookalikes import INDEX_FOLDING, Folding, search_key, without_embedded_letters
 from cifta.registry.serials.query import ANY, LIT, SET, STAR, SerialQuery, Token
 
 EXACT, FOLDED, EMBEDDED, PATTERN, EDIT1, EDIT2 = "exact", "folded", "embedded", "pattern", "edit1", "edit2"
@@ -189,3 +190,34 @@ def _dropped(record: str, typed: str) -> str:
     """The letters between digits that one side has and the other does not."""
     letters = re.findall(r"(?<=[0-9])[A-Z]+(?=[0-9])", record) + re.findall(r"(?<=[0-9])[A-Z]+(?=[0-9])", typed)
     return "".join(letters)
+
+
+class Prefilter:
+    """A C-speed first pass over serials in their indexed form (folded with the index's
+    look-alikes, which merge at least what any State's do): keeps every serial the matcher
+    could accept under any State's folding, drops the rest before their rows are read."""
+
+    def __init__(self, query: SerialQuery) -> None:
+        fold = INDEX_FOLDING.fold
+        tokens = [Token(t.kind, "".join(sorted({fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
+                  for t in query.tokens]
+        self.edits = query.max_edits
+        self.open = query.ignore_embedded_letters  # letters dropped: any length, left to the matcher
+        self.literal = fold(query.literal) if query.is_literal else ""
+        self.skeleton = "".join(t.chars[0] if t.kind == LIT else "#" for t in tokens)
+        self.wildcards = sum(1 for t in tokens if t.kind != LIT)
+        self.regex = None if query.is_literal else re.compile("".join(
+            "." if t.kind == ANY else ".*" if t.kind == STAR else f"[{re.escape(t.chars)}]" if t.kind == SET
+            else re.escape(t.chars) for t in tokens))
+
+    def survivors(self, forms: dict[int, str]) -> list[int]:
+        """The ids (keys of ``forms``, id -> folded serial) that may match."""
+        if self.open:
+            return list(forms)
+        if not self.edits:
+            if self.regex is None:
+                return [pk for pk, form in forms.items() if form == self.literal]
+            return [pk for pk, form in forms.items() if self.regex.fullmatch(form)]
+        limit = self.edits + self.wildcards
+        near = process.extract(self.skeleton, forms, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        return [pk for _form, _distance, pk in near]

@@ -39,7 +39,8 @@ MIN_PROBE = 2  # a probe whose fixed start is shorter would read a large part of
 EXPAND_BELOW = MIN_PROBE  # a ? this close to a probe's start becomes one probe per character
 MAX_SET = 1500  # probes on one side of a case
 MAX_PROBES = 3000  # probes in a whole plan
-SMALL = 200  # a case answered by a probe reading at most this many serials is not split further
+SMALL = 1000  # a case answered by a probe reading at most this many serials is not split further
+SPELL_UP_TO = 3  # open positions a case may be spelled out whole for (with its edits)
 MAX_COUNTS = 60  # counts asked of the database while planning one query
 INFINITE = 10**12
 ASSUMED_REGISTER = 1_000_000  # for the estimate when no counts are given
@@ -208,22 +209,46 @@ class _Planner:
         return value
 
     def leaf(self, case: _Case) -> _Choice:
-        """A probe by the case's starts or by its ends (with no edits left, the open positions
-        join the probe)."""
+        """A probe by the case's starts or by its ends; with no edits left, the whole serial
+        (starts, open positions, ends) from either side."""
         if case.edits:
-            by_start, by_end = case.starts, case.ends
+            options = [Plan(prefixes=case.starts), Plan(suffixes=case.ends)]
         else:
-            by_start = _extend(case.starts, case.rest, self.alphabet) or frozenset()
-            by_end = _extend(case.ends, _reversed(case.rest), self.alphabet) or frozenset()
-        options = [Plan(prefixes=by_start), Plan(suffixes=by_end)]
+            options = [Plan(prefixes=self.whole(case.starts, [case.rest], case.ends) or frozenset()),
+                       Plan(suffixes=self.whole(case.ends, [_reversed(case.rest)], case.starts) or frozenset())]
+        return min((_Choice(self.cost(p), p) for p in options), key=lambda c: c.cost)
+
+    def whole(self, starts: frozenset[str], forms: list[tuple[Token, ...]], ends: frozenset[str]
+              ) -> frozenset[str] | None:
+        """Every start, then one of ``forms``, then an end (``ends`` written from the other
+        side, as the other index holds them): whole serials; None past MAX_SET."""
+        middle = _extend_all(starts, forms, self.alphabet)
+        if middle is None or len(middle) * len(ends) > MAX_SET:
+            return None
+        if any(STAR in (t.kind for t in form) for form in forms):
+            return middle  # a * leaves the length open: the start alone
+        return frozenset(m + e[::-1] for m in middle for e in ends)
+
+    def spelled(self, case: _Case) -> _Choice:
+        """Every way the open positions can read within the case's edits, between a start and
+        an end: whole serials, when there are few enough."""
+        forms = [case.rest]
+        for _ in range(case.edits):
+            forms = list(dict.fromkeys(f for form in forms for f in _one_edit_forms(form)))
+            if len(forms) > MAX_SET:
+                return _NONE
+        options = [Plan(prefixes=self.whole(case.starts, forms, case.ends) or frozenset()),
+                   Plan(suffixes=self.whole(case.ends, [_reversed(f) for f in forms], case.starts) or frozenset())]
         return min((_Choice(self.cost(p), p) for p in options), key=lambda c: c.cost)
 
     def best(self, case: _Case) -> _Choice:
         leaf = self.leaf(case)
-        if leaf.cost <= SMALL or not case.edits or len(case.rest) < 2:
+        if leaf.cost <= SMALL or not case.edits:
             return leaf
-        split = self.split(case)
-        return split if split.cost < leaf.cost else leaf
+        options = [leaf, self.split(case) if len(case.rest) >= 2 else _NONE]
+        if len(case.rest) <= SPELL_UP_TO:
+            options.append(self.spelled(case))
+        return min(options, key=lambda c: c.cost)
 
     def split(self, case: _Case) -> _Choice:
         rest, g, k = case.rest, len(case.rest) // 2, case.edits

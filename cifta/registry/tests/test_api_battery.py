@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from cifta.core.context import Source, change_context
 from cifta.core.scoping import country_scope
-from cifta.registry import services
+from cifta.registry import serial_ranges, services
 from cifta.registry.drafts import MarkingDraft
 from cifta.registry.models import (
     CivilianHolder,
@@ -31,6 +31,7 @@ from cifta.registry.models import (
     MarkingSession,
     MarkingSessionItem,
     SerialNumber,
+    SerialRange,
 )
 from cifta.testing.battery import ScopedApiBattery
 from cifta.testing.registry_world import RegistryWorldTestCase, register
@@ -55,6 +56,7 @@ class Side:
     item: MarkingSessionItem
     mapping: ImportMapping
     job: ImportJob
+    serial_range: SerialRange
 
 
 @override_settings(MEDIA_ROOT=MEDIA_ROOT)
@@ -108,7 +110,10 @@ class RegistryExtrasTestCase(RegistryWorldTestCase):
                 mapping.save()
                 job = ImportJob(file_name=f"{marker}.csv", file_sha256="0" * 64)
                 job.save()
-        return Side(holder, photo, marking, notice, sequence, session, item, mapping, job)
+                serial_range = serial_ranges.register_range(
+                    actor="system:test", kind="consignment", reference=f"CONSIGNMENT {marker}",
+                    first_serial=f"RG{country}000100", last_serial=f"RG{country}000250", note=marker)
+        return Side(holder, photo, marking, notice, sequence, session, item, mapping, job, serial_range)
 
     @classmethod
     def tearDownClass(cls) -> None:
@@ -300,3 +305,29 @@ class ImportJobApiTest(RegistryExtrasTestCase, ScopedApiBattery):
 
     def object_b(self) -> Any:
         return self.b.job
+
+
+class SerialRangeApiTest(RegistryExtrasTestCase, ScopedApiBattery):
+    model = SerialRange
+    basename = "serialrange"
+
+    def object_a(self) -> Any:
+        return self.a.serial_range
+
+    def object_b(self) -> Any:
+        return self.b.serial_range
+
+    def create_payload(self) -> dict[str, Any]:
+        return {"kind": "licence", "reference": "LIC-77", "first_serial": "BER000100", "last_serial": "BER000250",
+                "make": "Beretta"}
+
+    def test_a_bad_range_is_refused_naming_the_field_and_nothing_is_stored(self) -> None:
+        from django.urls import reverse
+
+        before = self.changes_count()
+        response = self.api("alice").post(reverse("api:serialrange-list"), {
+            "kind": "licence", "reference": "LIC-78", "first_serial": "BER000250", "last_serial": "BER000100"},
+            format="json")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("last_serial", response.json())
+        self.assertEqual(self.changes_count(), before)

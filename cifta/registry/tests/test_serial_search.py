@@ -226,10 +226,10 @@ class EditsReducedTest(RegistryWorldTestCase):
 
         real = serial_search._candidates
 
-        def crowded(found, strict):  # every probe by start or end reads "too many" serials
+        def crowded(found, strict, query):  # every probe by start or end reads "too many" serials
             if found.prefixes or found.suffixes:
                 raise serial_search.TooManyCandidates("too many", field="q")
-            return real(found, strict)
+            return real(found, strict, query)
 
         with country_scope([self.world.country_a.pk]), change_context(self.world.alice, Source.WEB), \
                 mock.patch.object(serial_search, "_candidates", crowded):

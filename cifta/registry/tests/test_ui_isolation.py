@@ -19,7 +19,7 @@ from cifta.testing.world import MARKER_A, MARKER_B
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}")
 API_BASENAMES = ("firearm", "serialnumber", "marking", "firearmevent", "firearmphoto", "civilianholder", "hitnotice",
                  "markingsequence", "markingsession", "markingsessionitem", "importmapping", "importjob",
-                 "serial-lookup")
+                 "serial-lookup", "serialrange", "serial-search")
 
 
 def _registry_routes() -> list[tuple[str, Any]]:

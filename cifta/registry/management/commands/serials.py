@@ -5,11 +5,16 @@
                                 [--limit N] [--json] [--actor USERNAME]
     cifta serials search --batch FILE --country CC --case REF [...]
     cifta serials reindex [--country CC]
+    cifta serials range-add --country CC --kind licence|consignment|other --reference REF
+                            --first SERIAL --last SERIAL [--make M] [--note TEXT] [--actor USERNAME]
+    cifta serials ranges --country CC [--json]
 
 A search prints a ranked table, or with ``--json`` one JSON object. ``--batch`` reads one query
 a line and writes one JSON line per query: the query and its ranked hits (public id, serial,
 make, model, calibre, score, reason), or its error. Every search is audited with the case
-reference. ``reindex`` recomputes the stored search forms (after a change of look-alike groups).
+reference; serial ranges of licences and consignments that the serial falls in are listed after
+the firearms. ``range-add`` records such a range; ``ranges`` lists them. ``reindex`` recomputes
+the stored search forms (after a change of look-alike groups).
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from cifta.core.permissions import Action, role_can
 from cifta.core.scoping import country_scope
 from cifta.directory.models import Country
 from cifta.registry import serial_search
-from cifta.registry.models import SerialNumber, serial_index_forms
+from cifta.registry.models import SerialNumber, SerialRange, serial_index_forms
+from cifta.registry.serial_ranges import range_hit_as_dict, register_range
 
 ACTOR = "system:cli"
 
@@ -53,6 +59,18 @@ class Command(BaseCommand):
         search.add_argument("--actor", help="username of the officer accountable (default: system:cli)")
         reindex = sub.add_parser("reindex", help="recompute the stored search forms of every serial")
         reindex.add_argument("--country", help="only this State")
+        add = sub.add_parser("range-add", help="record a serial range listed on a licence or consignment")
+        add.add_argument("--country", required=True)
+        add.add_argument("--kind", required=True, choices=SerialRange.Kind.values)
+        add.add_argument("--reference", required=True, help="the licence or consignment reference")
+        add.add_argument("--first", required=True, help="first serial of the range")
+        add.add_argument("--last", required=True, help="last serial of the range")
+        add.add_argument("--make", default="")
+        add.add_argument("--note", default="")
+        add.add_argument("--actor", help="username of the officer accountable (default: system:cli)")
+        listing = sub.add_parser("ranges", help="list the serial ranges of one State")
+        listing.add_argument("--country", required=True)
+        listing.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "reindex":
@@ -61,6 +79,12 @@ class Command(BaseCommand):
         country = Country.objects.filter(code=(options["country"] or "").upper()).first()
         if country is None:
             raise CommandError(f"--country: no country with code {options['country']}")
+        if options["what"] == "range-add":
+            self._add_range(country, options)
+            return
+        if options["what"] == "ranges":
+            self._list_ranges(country, options["json"])
+            return
         if bool(options.get("query")) == bool(options.get("batch")):
             raise CommandError("give either a QUERY or --batch FILE")
         actor = self._actor(options.get("actor"), country)
@@ -75,10 +99,11 @@ class Command(BaseCommand):
             except ServiceError as exc:
                 raise CommandError(f"{exc.field or 'query'}: {exc}") from exc
         hits = [serial_search.hit_as_dict(h) for h in result.hits]
+        ranges = [range_hit_as_dict(h) for h in result.ranges]
         if options["json"]:
             self.stdout.write(json.dumps({"query": result.query.text, "max_edits": result.query.max_edits,
-                                          "edits_reduced": result.reduced, "count": len(hits), "results": hits},
-                                         ensure_ascii=False))
+                                          "edits_reduced": result.reduced, "count": len(hits), "results": hits,
+                                          "ranges": ranges}, ensure_ascii=False))
             return
         self.stdout.write(f"{len(hits)} firearm(s) for {result.query.text} (edits allowed: {result.query.max_edits})")
         if result.reduced:
@@ -88,6 +113,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{n:>3}. {hit['serial']:<16} {hit['score']:>5}  {hit['make'] or '-'} {hit['model']} "
                               f"{hit['calibre']}  [{hit['status']}]{missing}\n       {hit['reason']}\n"
                               f"       {hit['firearm']}")
+        for found in ranges:
+            self.stdout.write(f"  in {found['kind']} {found['reference']}: {found['first_serial']} - "
+                              f"{found['last_serial']} ({found['serial']}{'' if found['exact'] else ', look-alikes'})")
 
     def _search(self, query: str, options: dict[str, Any], filters: serial_search.Filters) -> Any:
         return serial_search.search_serials(
@@ -112,10 +140,32 @@ class Command(BaseCommand):
                 else:
                     out = {"line": line_no, "query": query, "normalised": result.query.text,
                            "max_edits": result.query.max_edits, "edits_reduced": result.reduced,
-                           "hits": [serial_search.hit_as_dict(h) for h in result.hits]}
+                           "hits": [serial_search.hit_as_dict(h) for h in result.hits],
+                           "ranges": [range_hit_as_dict(h) for h in result.ranges]}
                 self.stdout.write(json.dumps(out, ensure_ascii=False))
 
-    def _actor(self, username: str | None, country: Country) -> Any:
+    def _add_range(self, country: Country, options: dict[str, Any]) -> None:
+        actor = self._actor(options.get("actor"), country, Action.ADD)
+        with country_scope([country.pk]), change_context(actor, Source.COMMAND):
+            try:
+                made = register_range(actor=actor, kind=options["kind"], reference=options["reference"],
+                                      first_serial=options["first"], last_serial=options["last"],
+                                      manufacturer=options["make"], note=options["note"])
+            except ServiceError as exc:
+                raise CommandError(f"{exc.field or 'range'}: {exc}") from exc
+        self.stdout.write(f"range {made.public_id}: {made.first_serial} - {made.last_serial} ({made.size} serials)")
+
+    def _list_ranges(self, country: Country, as_json: bool) -> None:
+        with country_scope([country.pk]):
+            rows = [{"range": str(r.public_id), "kind": r.kind, "reference": r.reference,
+                     "first_serial": r.first_serial, "last_serial": r.last_serial, "size": r.size}
+                    for r in SerialRange.objects.order_by("id")]
+        for row in rows:
+            self.stdout.write(json.dumps(row, ensure_ascii=False) if as_json else
+                              f"{row['range']}  {row['kind']:<12} {row['reference']:<20} {row['first_serial']} - "
+                              f"{row['last_serial']} ({row['size']})")
+
+    def _actor(self, username: str | None, country: Country, action: str = Action.VIEW) -> Any:
         if not username:
             return ACTOR
         user = User.objects.filter(username=username, is_active=True).first()
@@ -124,8 +174,8 @@ class Command(BaseCommand):
         with country_scope([country.pk]):
             roles = list(Membership.objects.filter(user=user, is_active=True, agency__is_active=True).values_list(
                 "role", flat=True))
-        if not any(role_can(role, Action.VIEW) for role in roles):
-            raise CommandError(f"--actor: {username} may not search the register of {country.code}")
+        if not any(role_can(role, action) for role in roles):
+            raise CommandError(f"--actor: {username} may not do this in the register of {country.code}")
         return user
 
     def _reindex(self, code: str | None) -> None:
