@@ -17,3 +17,14 @@ def _allow_truncate_between_tests(sender, connection, **kwargs):
 from django.db.backends.signals import connection_created  # noqa: E402
 
 connection_created.connect(_allow_truncate_between_tests)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_serial_statistics():
+    # The serial search keeps a sample of each register per process; tests rebuild registers.
+    from cifta.registry.serial_probes import forget_samples
+
+    forget_samples()

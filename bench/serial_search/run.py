@@ -120,6 +120,7 @@ def build_index() -> dict[str, float]:
     """The search index as the application has it: forms computed, then indexes created."""
     from django.db import connection, transaction
 
+    from cifta.core.dbstats import refresh_statistics
     from cifta.registry.models import serial_index_forms
 
     t0 = time.perf_counter()
@@ -150,13 +151,14 @@ def build_index() -> dict[str, float]:
                        f'("country_id", "folded_reversed"{pattern})')
         cursor.execute('CREATE INDEX "serial_bare" ON "registry_serialnumber" ("country_id", "bare") '
                        "WHERE NOT (\"bare\" = '')")
+    # As the application does after an import: statistics (and on PostgreSQL, VACUUM, which
+    # lets the search read index entries without visiting the table).
+    refresh_statistics(["registry_serialnumber", "registry_firearm"])
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE registry_serialnumber")
-            cursor.execute("ANALYZE registry_firearm")
             cursor.execute("SELECT pg_relation_size('serial_folded') + pg_relation_size('serial_folded_reversed') "
                            "+ pg_relation_size('serial_bare')")
         else:
-            cursor.execute("ANALYZE")
             cursor.execute("SELECT SUM(pgsize) FROM dbstat WHERE name IN ('serial_folded', 'serial_folded_reversed', "
                            "'serial_bare')")
         size = cursor.fetchone()[0] or 0

@@ -1,6 +1,7 @@
 """A search plan's probes run on the serial index of the caller's country.
 
-Two steps keep a broad plan cheap. First the probes read index entries only (the id and the
+The planner's estimates come from a sample of the country's serials (``sample_for``), so
+planning sends no statement. Two steps keep a broad plan cheap. First the probes read index entries only (the id and the
 folded form, from the (country, folded) or (country, folded_reversed) index), and a C-speed
 pre-filter (``serials.matching.Prefilter``) drops every serial that cannot match; then the
 full rows of the few left are read for the matcher.
@@ -13,16 +14,25 @@ the country condition comes from the one place that adds it (DESIGN §4).
 
 from __future__ import annotations
 
+import random
+import threading
+import time
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from cifta.reference.models import PartType
 from cifta.registry.models import SerialNumber
 from cifta.registry.serials.matching import Prefilter
 from cifta.registry.serials.plan import UNKNOWN, Plan, fixed
+from cifta.registry.serials.sample import SerialSample
 
+SAMPLE_SIZE = 20_000
+SAMPLE_SECONDS = 300
+SAMPLE_READ = 5_000  # ids looked up per statement while drawing the sample
+_SAMPLES: dict[int, tuple[float, SerialSample]] = {}
+_SAMPLES_LOCK = threading.Lock()
 RANGES_PER_STATEMENT = 1000  # PostgreSQL: rows of one VALUES list
 SQLITE_TERMS = 200  # SQLite: OR-ed ranges in one statement (it caps expression depth)
 ROWS_PER_READ = 500
@@ -68,17 +78,19 @@ def _range_statements(found: Plan, strict: Q, *, count_cap: int | None = None) -
 # Only column names, operators and placeholders are written into these; values are parameters.
 
 def _values_join(column: str, chunk: list[str]) -> tuple[str, list[Any]]:
-    """PostgreSQL: the ranges as a VALUES list joined to the serials, an index range scan each
-    (an OR of hundreds of conditions makes it read the table through a bitmap). ``~>=~`` and
+    """PostgreSQL: the ranges as a VALUES list, an index-only range scan each (an OR of hundreds
+    of conditions makes it read the table through a bitmap). ``~>=~`` and
     ``~<~`` are the operators of the pattern index; "~" sorts after every letter and digit."""
     params: list[Any] = []
     for value in chunk:
         head = fixed(value)
         params.extend([head, head + "~", "" if head == value else value.replace(UNKNOWN, "_") + "%"])
     rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
-    sql = (f"SELECT s.id, s.{column} FROM (VALUES {rows}) AS v (lo, hi, pat) JOIN ({{inner}}) AS s "  # noqa: S608
-           f"ON s.{column} ~>=~ v.lo AND s.{column} ~<~ v.hi "
-           f"WHERE LENGTH(s.{column}) BETWEEN %s AND %s AND (v.pat = '' OR s.{column} LIKE v.pat)")
+    # LATERAL with OFFSET 0 keeps one index scan per range: flattened into a plain join, the
+    # planner underestimates what the length filter keeps and scans the whole table instead.
+    sql = (f"SELECT x.id, x.{column} FROM (VALUES {rows}) AS v (lo, hi, pat) CROSS JOIN LATERAL ("  # noqa: S608
+           f"SELECT s.id, s.{column} FROM ({{inner}}) AS s WHERE s.{column} ~>=~ v.lo AND s.{column} ~<~ v.hi "
+           f"AND LENGTH(s.{column}) BETWEEN %s AND %s AND (v.pat = '' OR s.{column} LIKE v.pat) OFFSET 0) AS x")
     return sql, params
 
 
@@ -99,16 +111,36 @@ def _or_terms(column: str, chunk: list[str]) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def count_entries(found: Plan, strict: Q, cap: int) -> int:
-    """Index entries the plan's probes read, counted in the database and stopped past ``cap``."""
-    total = len(_equal_forms(found, strict, cap))
-    with connection.cursor() as cursor:
-        for sql, params, _backwards in _range_statements(found, strict, count_cap=cap):
-            if total > cap:
-                break
-            cursor.execute(sql, params)
-            total += cursor.fetchone()[0]
-    return total
+def sample_for(country_id: int) -> SerialSample:
+    """A uniform sample of the country's folded serials, for the planner's estimates; drawn
+    by random ids through the scoped manager and kept SAMPLE_SECONDS per process."""
+    now = time.monotonic()
+    with _SAMPLES_LOCK:
+        held = _SAMPLES.get(country_id)
+    if held is not None and now - held[0] < SAMPLE_SECONDS:
+        return held[1]
+    serials = SerialNumber.objects.order_by()
+    bounds = serials.aggregate(low=Min("id"), high=Max("id"))
+    low, high = bounds["low"], bounds["high"]
+    if low is None:
+        sample = SerialSample([], 0)
+    elif high - low + 1 <= 2 * SAMPLE_SIZE:
+        sample = SerialSample(list(serials.values_list("folded", flat=True)), 0)
+    else:
+        wanted = random.sample(range(low, high + 1), SAMPLE_SIZE)  # statistics, not secrets
+        forms: list[str] = []
+        for start in range(0, len(wanted), SAMPLE_READ):
+            forms.extend(serials.filter(id__in=wanted[start:start + SAMPLE_READ]).values_list("folded", flat=True))
+        sample = SerialSample(forms, round((high - low + 1) * len(forms) / SAMPLE_SIZE))
+    with _SAMPLES_LOCK:
+        _SAMPLES[country_id] = (now, sample)
+    return sample
+
+
+def forget_samples() -> None:
+    """Drop the kept samples (tests that rebuild a register; after a large import)."""
+    with _SAMPLES_LOCK:
+        _SAMPLES.clear()
 
 
 def _equal_forms(found: Plan, strict: Q, cap: int) -> dict[int, str]:

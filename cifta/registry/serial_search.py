@@ -38,8 +38,6 @@ from cifta.registry.serials.plan import CrowdedPlan, Plan, TooBroad, plan, plan_
 from cifta.registry.serials.query import QueryError, SerialQuery, parse
 
 MAX_CANDIDATES = 30_000  # index entries read for one query; past it, one edit fewer (or refused at none)
-COUNT_CAP = 5_000  # the planner's counts stop here (counting further costs as much as reading)
-PAST_CAP = 4 * COUNT_CAP  # what a count past the cap is worth to the planner: more than any counted one
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 AGREEMENT = {"make": 30, "model": 20, "calibre": 10}  # points; a tier is worth 50 or more
@@ -130,12 +128,6 @@ def folding_for(country_code: str) -> Folding:
     return folding
 
 
-def _count(found: Plan, strict: Q, cap: int) -> int:
-    """Index entries the probes read (capped): the planner's measure of a probe set."""
-    counted = serial_probes.count_entries(found, strict, cap)
-    return counted if counted <= cap else PAST_CAP
-
-
 def _candidates(found: Plan, strict: Q, query: SerialQuery) -> list[tuple[Any, ...]]:
     """Serials the plan's probes reach and the pre-filter keeps, as (firearm id, key, value,
     component, is primary). TooManyCandidates when the probes would read more than
@@ -224,6 +216,7 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
     limit = max(1, min(int(limit), MAX_LIMIT))
     strict, wanted = _firearm_filters(filters)
     folding = folding_for(Country.objects.get(pk=country_id).code)
+    sample = serial_probes.sample_for(country_id)
     ranges = ranges_containing(query, folding, limit)
     rows, reduced = None, False
     if query.max_edits:
@@ -239,8 +232,8 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
             rows, query = first, unedited
     while rows is None:
         try:
-            # A plan counted past the cap is still tried: reading stops at MAX_CANDIDATES.
-            query, probes = plan_or_fewer_edits(query, reach=lambda p: _count(p, strict, COUNT_CAP))
+            # Estimated from the sample; reading stops at MAX_CANDIDATES whatever the estimate said.
+            query, probes = plan_or_fewer_edits(query, reach=sample.reach)
             rows = _candidates(probes, strict, query)
         except CrowdedPlan:
             query, reduced = replace(query, max_edits=query.max_edits - 1), True

@@ -37,6 +37,7 @@ from cifta.registry.importing.mapping import ColumnMap, resolve
 from cifta.registry.importing.readers import FileFacts, FileProblem, file_facts, open_table
 from cifta.registry.importing.report import ReportWriter, report_path
 from cifta.registry.models import Firearm, ImportJob, SerialNumber
+from cifta.registry.serial_probes import forget_samples
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +319,7 @@ class Run:
         job.message = message[:500]
         if state == ImportJob.State.DONE and job.created_count:
             refresh_statistics([Firearm._meta.db_table, SerialNumber._meta.db_table])
+            forget_samples()  # the serial search's planner statistics too
         with transaction.atomic():
             job.save()
             audit.emit(events.IMPORT_FINISHED if state == ImportJob.State.DONE else events.IMPORT_FAILED,

@@ -41,7 +41,7 @@ MAX_SET = 1500  # probes on one side of a case
 MAX_PROBES = 3000  # probes in a whole plan
 SMALL = 1000  # a case answered by a probe reading at most this many serials is not split further
 SPELL_UP_TO = 3  # open positions a case may be spelled out whole for (with its edits)
-MAX_COUNTS = 60  # counts asked of the database while planning one query
+MAX_COUNTS = 400  # estimates asked while planning one query (past them, from fixed lengths)
 INFINITE = 10**12
 ASSUMED_REGISTER = 1_000_000  # for the estimate when no counts are given
 

@@ -171,3 +171,13 @@ def test_a_crowded_start_is_split_into_longer_probes() -> None:
     found = plan(parse("AB12345678"), reach)
     assert found.estimate < 5_000
     assert all(len(p.split("?")[0]) > 3 for p in found.prefixes | found.suffixes)
+
+
+def test_the_sample_estimates_what_the_index_reads_from_fixed_parts() -> None:
+    from cifta.registry.serials.sample import SerialSample
+
+    sample = SerialSample(["AB100", "AB200", "AC100", "ZZ9"], total=400)
+    assert sample.reach(Plan(prefixes=frozenset({"AB"}))) == 200  # 2 of 4 sampled, register of 400
+    assert sample.reach(Plan(prefixes=frozenset({"AB?00"}))) == 200  # the index reads the range before ?
+    assert sample.reach(Plan(suffixes=frozenset({"001"}))) == 200  # AB100 and AC100 end with 100
+    assert SerialSample([], 0).reach(Plan(prefixes=frozenset({"AB"}))) == 0
