@@ -1,15 +1,15 @@
 """A search plan's probes run on the serial index of the caller's country.
 
 The planner's estimates come from a sample of the country's serials (``sample_for``), so
-planning sends no statement. Two steps keep a broad plan cheap. First the probes read index entries only (the id and the
-folded form, from the (country, folded) or (country, folded_reversed) index), and a C-speed
-pre-filter (``serials.matching.Prefilter``) drops every serial that cannot match; then the
-full rows of the few left are read for the matcher.
+planning sends no statement. Two steps keep a broad plan cheap: first the probes read index
+entries only (the id and the folded form, from the (country, folded) or (country,
+folded_reversed) index) and a C-speed pre-filter (``serials.matching.Prefilter``) drops every
+serial that cannot match; then the full rows of the few left are read for the matcher.
 
-Many probes run as one statement: a VALUES list of ranges joined to the serials, so each
-range is an index range scan (an OR of hundreds of conditions would make PostgreSQL read the
-table through a bitmap). The serials side of the join is the scoped manager's own query, so
-the country condition comes from the one place that adds it (DESIGN §4).
+Many probes run as one statement, each an index range scan: on PostgreSQL a VALUES list of
+ranges with a LATERAL subquery (an OR of hundreds of conditions would make it read the table
+through a bitmap), on SQLite OR-ed ranges. The serials side is the scoped manager's own query
+as a subquery, so the country condition comes from the one place that adds it (DESIGN §4).
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def _scoped(strict: Q) -> tuple[str, tuple[Any, ...]]:
     return queryset.query.sql_with_params()
 
 
-def _range_statements(found: Plan, strict: Q, *, count_cap: int | None = None) -> list[tuple[str, list[Any], bool]]:
+def _range_statements(found: Plan, strict: Q) -> list[tuple[str, list[Any], bool]]:
     """(sql, params, reversed) per statement: the prefix probes on ``folded``, the suffix probes
-    on ``folded_reversed``. With ``count_cap``, each statement counts its entries up to the cap."""
+    on ``folded_reversed``."""
     postgres = connection.vendor == "postgresql"
     inner, inner_params = _scoped(strict)
     lengths = [found.min_length, found.max_length]
@@ -68,9 +68,6 @@ def _range_statements(found: Plan, strict: Q, *, count_cap: int | None = None) -
                 terms_sql, terms_params = _or_terms(column, chunk)
                 sql = terms_sql.replace("{inner}", inner)
                 params = [*inner_params, *lengths, *terms_params]
-            if count_cap is not None:
-                sql = f"SELECT COUNT(*) FROM ({sql} LIMIT %s) AS counted"  # noqa: S608 - placeholders only
-                params.append(count_cap + 1)
             out.append((sql, params, backwards))
     return out
 

@@ -34,7 +34,7 @@ from cifta.registry.selectors import resolve_firearm_type
 from cifta.registry.serial_ranges import RangeHit, ranges_containing
 from cifta.registry.serials.lookalikes import DEFAULT_GROUPS, INDEX_FOLDING, Folding, search_key
 from cifta.registry.serials.matching import EXACT, FOLDED, Match, Matcher, Prefilter
-from cifta.registry.serials.plan import CrowdedPlan, Plan, TooBroad, plan, plan_or_fewer_edits
+from cifta.registry.serials.plan import Plan, TooBroad, plan, plan_or_fewer_edits
 from cifta.registry.serials.query import QueryError, SerialQuery, parse
 
 MAX_CANDIDATES = 30_000  # index entries read for one query; past it, one edit fewer (or refused at none)
@@ -224,7 +224,7 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
         # rank among them, and these probes are the cheapest.
         unedited = replace(query, max_edits=0)
         try:
-            first = _candidates(plan(unedited), strict, unedited)
+            first = _candidates(plan(unedited, sample.reach), strict, unedited)
         except (TooBroad, TooManyCandidates):
             first = []
         judge = Matcher(unedited, folding)
@@ -235,8 +235,6 @@ def search_serials(raw: str, *, case_reference: str, filters: Filters | None = N
             # Estimated from the sample; reading stops at MAX_CANDIDATES whatever the estimate said.
             query, probes = plan_or_fewer_edits(query, reach=sample.reach)
             rows = _candidates(probes, strict, query)
-        except CrowdedPlan:
-            query, reduced = replace(query, max_edits=query.max_edits - 1), True
         except TooBroad as exc:
             raise ServiceError(_("Too broad: give at least two characters at the start or at the end, or allow "
                                  "fewer edits."), field="q") from exc

@@ -22,8 +22,8 @@ two, ``A | B``, and the case becomes smaller ones that together cover it:
 Every alignment within ``k`` edits falls in one of these (optimal string alignment: an edit
 touches one side of the cut, or is that transposition), so nothing is lost; a property test
 checks it against the matcher on random serials and damaged queries. Which form is cheaper is
-decided by counting what each probe would read (``reach``, asked of the database and capped);
-without it, by an estimate from the probes' fixed lengths. Pure, no Django.
+decided by how many index entries each probe set would read (``reach``: the search estimates
+it from a sample of the register); without it, from the probes' fixed lengths. Pure, no Django.
 """
 
 from __future__ import annotations
@@ -50,11 +50,6 @@ class TooBroad(ValueError):
     """No plan avoids reading a large part of the register."""
 
 
-class CrowdedPlan(TooBroad):
-    """Every plan with these edits would read more serials than a search may: the caller may
-    search with fewer edits and say so."""
-
-
 @dataclass(frozen=True)
 class Plan:
     equal: frozenset[str] = frozenset()  # folded serial equals
@@ -70,7 +65,7 @@ class Plan:
         return len(self.equal) + len(self.bare_equal) + len(self.prefixes) + len(self.suffixes)
 
 
-Reach = Callable[[Plan], int]  # how many serials a plan's probes read (the caller may cap it)
+Reach = Callable[[Plan], int]  # how many index entries a plan's probes read (an estimate will do)
 
 
 def fixed(probe: str) -> str:
@@ -286,29 +281,26 @@ def _union(*plans: Plan) -> Plan:
 
 # --- the plan ----------------------------------------------------------------------------------
 
-def plan_or_fewer_edits(query: SerialQuery, reach: Reach | None = None, most: int | None = None
-                        ) -> tuple[SerialQuery, Plan]:
+def plan_or_fewer_edits(query: SerialQuery, reach: Reach | None = None) -> tuple[SerialQuery, Plan]:
     """``plan``; when the edits were the default for the length and cannot be planned (a
     wildcard where the fixed start or end should be), with one edit fewer, down to none."""
     while True:
         try:
-            return query, plan(query, reach, most)
-        except CrowdedPlan:
-            raise  # the caller lowers the edits and tells the officer
+            return query, plan(query, reach)
         except TooBroad:
             if query.edits_chosen or not query.max_edits:
                 raise
             query = replace(query, max_edits=query.max_edits - 1)
 
 
-def plan(query: SerialQuery, reach: Reach | None = None, most: int | None = None) -> Plan:
+def plan(query: SerialQuery, reach: Reach | None = None) -> Plan:
     """The probes for ``query``, folded as the index is. A State's own folding merges fewer
     characters (``Folding.within``), so what it matches the index finds; the matcher then
     applies the State's folding to what the probes return.
 
-    ``reach(probes)`` (optional; the search asks the database) counts the serials a probe set
-    reads; the planner takes the cheapest covering form. With edits, a plan counted to read
-    more than ``most`` serials raises CrowdedPlan."""
+    ``reach(probes)`` (optional) says how many index entries a probe set reads; the planner
+    takes the cheapest covering form. The plan's ``estimate`` is the total; the caller bounds
+    what it actually reads."""
     folding = INDEX_FOLDING
     tokens = tuple(Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
                    for t in query.tokens)
@@ -331,8 +323,6 @@ def plan(query: SerialQuery, reach: Reach | None = None, most: int | None = None
     found = planner.best(_Case(frozenset({""}), tokens, frozenset({""}), edits))
     if found.cost >= INFINITE:
         raise TooBroad("no fixed start or end of two characters")
-    if edits and most is not None and found.cost > most:
-        raise CrowdedPlan("every plan with these edits reads too many serials")
     result = _simplified(found.plan)
     if result.probes > MAX_PROBES:
         raise TooBroad("too many look-ups")

@@ -153,16 +153,6 @@ def test_the_system_check_refuses_lookalike_groups_the_index_does_not_fold(setti
     assert sorted(e.id for e in serial_lookalikes(None)) == ["cifta.E101", "cifta.E102"]
 
 
-def test_a_plan_reading_too_many_serials_is_left_to_the_caller_to_lower() -> None:
-    from cifta.registry.serials.plan import CrowdedPlan, plan_or_fewer_edits
-
-    query = parse("AB12345678")
-    assert query.max_edits == 2
-    with pytest.raises(CrowdedPlan):
-        plan_or_fewer_edits(query, reach=lambda _probes: 10_000, most=5_000)
-    assert plan_or_fewer_edits(query, reach=lambda _probes: 10, most=5_000)[0].max_edits == 2
-
-
 def test_a_crowded_start_is_split_into_longer_probes() -> None:
     # A million serials start with "AB"; the rest are unique: the planner must not probe "AB".
     def reach(probes: Plan) -> int:
