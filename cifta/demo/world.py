@@ -21,7 +21,8 @@ from cifta.directory.reference_data import SECRETARIAT_CODE
 from cifta.reference.csvio import load_seed
 from cifta.registry import services as registry_services
 from cifta.registry.drafts import ReferenceIndex, draft_from_row
-from cifta.registry.models import Firearm
+from cifta.registry.models import Firearm, SerialRange
+from cifta.registry.serial_ranges import register_range
 
 DEMO_PASSWORD = "cifta-demo-2026"
 DEMO_ACTOR = "system:demo"
@@ -179,3 +180,9 @@ def _ensure_firearms(country: Country, report: DemoReport) -> None:
             registry_services.record_event(actor=DEMO_ACTOR, firearm=firearm, kind=event, agency=registry,
                                            reference=f"DEMO-{serial}")
         report.created["firearms"] += 1
+    # A licence listing a range of serials, found by the serial search (e.g. GLK<CC>5150).
+    reference = f"DEMO-LIC-{country.code}-1"
+    if not SerialRange.objects.filter(reference=reference).exists():
+        register_range(actor=DEMO_ACTOR, kind=SerialRange.Kind.LICENCE, reference=reference,
+                       first_serial=f"GLK{country.code}5000", last_serial=f"GLK{country.code}5299",
+                       manufacturer="Glock", note="demo")
