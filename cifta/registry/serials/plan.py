@@ -241,7 +241,7 @@ class _Planner:
         if leaf.cost <= SMALL or not case.edits:
             return leaf
         options = [leaf, self.split(case) if len(case.rest) >= 2 else _NONE]
-        if len(case.rest) <= SPELL_UP_TO:
+        if len(case.rest) <= SPELL_UP_TO and case.edits == 1:  # two edits spell into too many forms
             options.append(self.spelled(case))
         return min(options, key=lambda c: c.cost)
 
