@@ -48,7 +48,7 @@ from common import fresh_database  # noqa: E402 - the bench folder is not a pack
 
 RESULTS = ROOT / "bench" / "results" / "serial_search.json"
 RERANK_CAP = 200_000  # candidates a trigram filter may hand to the matcher in the side-by-side
-EXACT_CLASSES = {"lookalike"}  # answered from the folded index alone
+EXACT_CLASSES = {"lookalike"}  # also timed with no edits asked: the exact and look-alike tiers alone
 INDEX_NAMES = ("serial_folded", "serial_folded_reversed", "serial_bare")
 
 
@@ -260,6 +260,10 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
             took[n] = time.perf_counter() - t0
             latencies.setdefault(kind, []).append(took[n])
             answers[n] = [h.firearm.pk for h in hits]
+            if kind in EXACT_CLASSES:  # the exact and look-alike tiers alone (no edits asked)
+                t0 = time.perf_counter()
+                search_serials(raw, case_reference="benchmark", limit=10, max_edits=0)
+                latencies.setdefault(f"{kind} (no edits)", []).append(time.perf_counter() - t0)
     result["engine"] = {kind: {**percentiles(v), "refused": refused.get(kind, 0)} for kind, v in latencies.items()}
 
     # Oracle and baselines on a sample of each class.
