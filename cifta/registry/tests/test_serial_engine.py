@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cifta.registry.serials.lookalikes import INDEX_FOLDING, Folding, LookalikeError, index_forms
-from cifta.registry.serials.matching import EDIT1, EDIT2, EMBEDDED, EXACT, FOLDED, PATTERN, Matcher
+from cifta.registry.serials.matching import EDIT1, EDIT2, EMBEDDED, EXACT, FOLDED, PATTERN, Matcher, Prefilter
 from cifta.registry.serials.plan import Plan, TooBroad, plan, probe_matches
 from cifta.registry.serials.query import QueryError, parse
 
@@ -119,7 +119,7 @@ def damaged(rnd: random.Random, key: str) -> str:
 
 @settings(max_examples=600, deadline=None)
 @given(st.integers(min_value=0, max_value=10**9))
-def test_every_serial_the_matcher_accepts_is_found_by_the_plan(seed: int) -> None:
+def test_every_serial_the_matcher_accepts_is_found_by_the_plan_and_kept_by_the_prefilter(seed: int) -> None:
     rnd = random.Random(seed)
     keys = ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(5, 12))) for _ in range(30)]
     target = rnd.choice(keys)
@@ -139,9 +139,11 @@ def test_every_serial_the_matcher_accepts_is_found_by_the_plan(seed: int) -> Non
     except (QueryError, TooBroad):
         return
     matcher = Matcher(query, Folding(["0OD", "1I", "8B"]) if rnd.random() < 0.3 else INDEX_FOLDING)
+    prefilter = Prefilter(query)
     for key in keys:
         if matcher.match(key) is not None:
             assert found_by(probes, key), (raw, key, probes)
+            assert prefilter.survivors({0: index_forms(key)[0]}) == [0], (raw, key)  # nor drops it
 
 
 def test_the_system_check_refuses_lookalike_groups_the_index_does_not_fold(settings) -> None:
