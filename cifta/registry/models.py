@@ -130,12 +130,13 @@ class SerialNumber(CountryScopedModel):
         verbose_name_plural = _("serial numbers")
         constraints = [models.UniqueConstraint(fields=["firearm", "component"], name="serial_one_per_component")]
         # Pattern operator classes let PostgreSQL answer LIKE 'AB%' from the index whatever the
-        # database's collation; other databases ignore them.
+        # database's collation, and the included id lets the serial search read index entries
+        # without visiting the table; other databases ignore both (SQLite's indexes hold the id).
         indexes = [
             models.Index(fields=["country", "folded"], name="serial_folded",
-                         opclasses=["int8_ops", "varchar_pattern_ops"]),
+                         opclasses=["int8_ops", "varchar_pattern_ops"], include=["id"]),
             models.Index(fields=["country", "folded_reversed"], name="serial_folded_reversed",
-                         opclasses=["int8_ops", "varchar_pattern_ops"]),
+                         opclasses=["int8_ops", "varchar_pattern_ops"], include=["id"]),
             models.Index(fields=["country", "bare"], name="serial_bare", condition=~models.Q(bare="")),
         ]
 
