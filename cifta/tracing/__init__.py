@@ -1,0 +1,1 @@
+"""Trace requests between States (issue 5): so far the pure engines only, no Django app yet."""
