@@ -92,3 +92,32 @@ def test_overdue_lists_what_is_late_and_a_past_deadline_is_refused() -> None:
     with pytest.raises(DeadlineError) as caught:
         requested_deadline(FRIDAY - dt.timedelta(hours=1), now=FRIDAY)
     assert caught.value.code == "in_the_past"
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+def test_timeliness_counts_what_was_in_time_and_the_share_traced() -> None:
+    from cifta.tracing.engines.figures import Trace, timeliness
+
+    hour = dt.timedelta(hours=1)
+    due = {"acknowledge_by": FRIDAY + 48 * hour, "answer_by": FRIDAY + 72 * hour}
+    figures = timeliness([
+        Trace(FRIDAY, **due, acknowledged_at=FRIDAY + hour, answered_at=FRIDAY + 10 * hour, outcome="found"),
+        Trace(FRIDAY, **due, acknowledged_at=FRIDAY + 50 * hour, answered_at=FRIDAY + 80 * hour,
+              outcome="not_found", failure_reason="no record"),
+        Trace(FRIDAY, **due),
+    ])
+    assert (figures.requests, figures.acknowledged_in_time, figures.answered_in_time) == (3, 1, 1)
+    assert figures.median_response_hours == 45.0 and figures.traced_share == 0.5
+    assert figures.failures == {"no record": 1}
+
+
+def test_sdg_16_4_2_sums_numerators_and_denominators_separately_with_coverage() -> None:
+    from cifta.tracing.engines.figures import FigureError, sdg_16_4_2
+
+    indicator = sdg_16_4_2({"MX": (22_988, 23_029), "BS": (421, 567), "JM": None}, states_total=34)
+    assert indicator.value == round(100 * (22_988 + 421) / (23_029 + 567), 1)
+    assert (indicator.states_reporting, indicator.coverage) == (2, round(2 / 34, 3))
+    assert sdg_16_4_2({"MX": (0, 0)}).value is None
+    with pytest.raises(FigureError):
+        sdg_16_4_2({"BR": (596, 337)})  # a numerator above its denominator: a subtotal is missing
