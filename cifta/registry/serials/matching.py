@@ -44,9 +44,7 @@ class Matcher:
     def __init__(self, query: SerialQuery, folding: Folding) -> None:
         self.query, self.folding = query, folding
         self.tokens = query.tokens
-        self.folded_tokens = tuple(
-            Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
-            for t in query.tokens)
+        self.folded_tokens = query.folded_tokens(folding)
         self.literal = query.literal
         self.folded_literal = folding.fold(self.literal) if query.is_literal else ""
         self.bare_literal = (folding.fold(without_embedded_letters(self.literal))
@@ -198,26 +196,19 @@ class Prefilter:
     could accept under any State's folding, drops the rest before their rows are read."""
 
     def __init__(self, query: SerialQuery) -> None:
-        fold = INDEX_FOLDING.fold
-        tokens = [Token(t.kind, "".join(sorted({fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
-                  for t in query.tokens]
+        self.judge = Matcher(query, INDEX_FOLDING)  # its folded literal, skeleton and pattern
         self.edits = query.max_edits
         self.open = query.ignore_embedded_letters  # letters dropped: any length, left to the matcher
-        self.literal = fold(query.literal) if query.is_literal else ""
-        self.skeleton = "".join(t.chars[0] if t.kind == LIT else "#" for t in tokens)
-        self.wildcards = sum(1 for t in tokens if t.kind != LIT)
-        self.regex = None if query.is_literal else re.compile("".join(
-            "." if t.kind == ANY else ".*" if t.kind == STAR else f"[{re.escape(t.chars)}]" if t.kind == SET
-            else re.escape(t.chars) for t in tokens))
 
     def survivors(self, forms: dict[int, str]) -> list[int]:
         """The ids (keys of ``forms``, id -> folded serial) that may match."""
+        judge = self.judge
         if self.open:
             return list(forms)
         if not self.edits:
-            if self.regex is None:
-                return [pk for pk, form in forms.items() if form == self.literal]
-            return [pk for pk, form in forms.items() if self.regex.fullmatch(form)]
-        limit = self.edits + self.wildcards
-        near = process.extract(self.skeleton, forms, scorer=OSA.distance, score_cutoff=limit, limit=None)
+            if judge.regex is None:
+                return [pk for pk, form in forms.items() if form == judge.folded_literal]
+            return [pk for pk, form in forms.items() if judge.regex.fullmatch(form)]
+        limit = self.edits + judge.wildcards
+        near = process.extract(judge.skeleton, forms, scorer=OSA.distance, score_cutoff=limit, limit=None)
         return [pk for _form, _distance, pk in near]

@@ -41,7 +41,7 @@ MAX_SET = 1500  # probes on one side of a case
 MAX_PROBES = 3000  # probes in a whole plan
 SMALL = 1000  # a case answered by a probe reading at most this many serials is not split further
 SPELL_UP_TO = 3  # open positions a case may be spelled out whole for (with its edits)
-MAX_COUNTS = 400  # estimates asked while planning one query (past them, from fixed lengths)
+MAX_ESTIMATES = 400  # estimates asked while planning one query (past them, from fixed lengths)
 INFINITE = 10**12
 ASSUMED_REGISTER = 1_000_000  # for the estimate when no counts are given
 
@@ -58,7 +58,7 @@ class Plan:
     suffixes: frozenset[str] = frozenset()  # reversed folded serial starts with (serial ends with)
     min_length: int = 0  # of the folded serial: a match cannot be shorter or longer
     max_length: int = 40
-    estimate: int = field(default=0, compare=False)  # serials the probes were counted to reach
+    estimate: int = field(default=0, compare=False)  # index entries the probes were estimated to read
 
     @property
     def probes(self) -> int:
@@ -87,9 +87,13 @@ def _extend(starts: Iterable[str], tokens: Sequence[Token], alphabet: str, *, sp
     whole range before it) unless that makes too many probes; then it stays a ``?``, except
     near a probe's start, where the range would be too wide. Stops at a ``*``."""
     if spell:
-        spelled = _extend_spelled(starts, tokens, alphabet)
+        spelled = _grow(starts, tokens, alphabet, spell_all=True)
         if spelled is not None:
             return spelled
+    return _grow(starts, tokens, alphabet, spell_all=False)
+
+
+def _grow(starts: Iterable[str], tokens: Sequence[Token], alphabet: str, *, spell_all: bool) -> frozenset[str] | None:
     out = set(starts)
     for token in tokens:
         if token.kind == STAR:
@@ -101,28 +105,13 @@ def _extend(starts: Iterable[str], tokens: Sequence[Token], alphabet: str, *, sp
         grown: set[str] = set()
         for s in out:
             head = fixed(s)
-            if len(head) == len(s) and (len(head) < EXPAND_BELOW or token.kind == SET):
+            if spell_all or (len(head) == len(s) and (len(head) < EXPAND_BELOW or token.kind == SET)):
                 grown.update(s + c for c in choices)
             else:
                 grown.add(s + UNKNOWN)
             if len(grown) > MAX_SET:
                 return None
         out = grown
-    return frozenset(out)
-
-
-def _extend_spelled(starts: Iterable[str], tokens: Sequence[Token], alphabet: str) -> frozenset[str] | None:
-    out = set(starts)
-    for token in tokens:
-        if token.kind == STAR:
-            break
-        if token.kind == LIT:
-            out = {s + token.chars for s in out}
-            continue
-        choices = token.chars if token.kind == SET else alphabet
-        if len(out) * len(choices) > MAX_SET:
-            return None
-        out = {s + c for s in out for c in choices}
     return frozenset(out)
 
 
@@ -183,7 +172,7 @@ _NONE = _Choice(INFINITE, Plan())
 class _Planner:
     def __init__(self, reach: Reach | None, lengths: tuple[int, int], alphabet: str) -> None:
         self.reach, self.lengths, self.alphabet = reach, lengths, alphabet
-        self.counted: dict[Plan, int] = {}
+        self.estimated: dict[Plan, int] = {}
 
     def cost(self, probes: Plan) -> int:
         # What the index reads: the range of each probe's fixed part (the rest is a filter).
@@ -193,14 +182,14 @@ class _Planner:
         probes = Plan(prefixes=frozenset(map(fixed, probes.prefixes)),
                       suffixes=frozenset(map(fixed, probes.suffixes)),
                       min_length=self.lengths[0], max_length=self.lengths[1])
-        if probes in self.counted:
-            return self.counted[probes]
-        if self.reach is None or len(self.counted) >= MAX_COUNTS:
+        if probes in self.estimated:
+            return self.estimated[probes]
+        if self.reach is None or len(self.estimated) >= MAX_ESTIMATES:
             value = sum(max(1, ASSUMED_REGISTER // len(self.alphabet) ** len(v))
                         for v in probes.prefixes | probes.suffixes)
         else:
             value = self.reach(probes)
-        self.counted[probes] = value
+        self.estimated[probes] = value
         return value
 
     def leaf(self, case: _Case) -> _Choice:
@@ -302,9 +291,8 @@ def plan(query: SerialQuery, reach: Reach | None = None) -> Plan:
     takes the cheapest covering form. The plan's ``estimate`` is the total; the caller bounds
     what it actually reads."""
     folding = INDEX_FOLDING
-    tokens = tuple(Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET) else t
-                   for t in query.tokens)
-    tokens = tuple(Token(LIT, t.chars) if t.kind == SET and len(t.chars) == 1 else t for t in tokens)
+    tokens = tuple(Token(LIT, t.chars) if t.kind == SET and len(t.chars) == 1 else t
+                   for t in query.folded_tokens(folding))
     edits = query.max_edits
     bare = (frozenset({folding.fold(without_embedded_letters(query.literal))})
             if query.ignore_embedded_letters and query.is_literal else frozenset())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from cifta.registry.serials.lookalikes import SEARCH_ALPHABET
+from cifta.registry.serials.lookalikes import SEARCH_ALPHABET, Folding
 
 MAX_RAW = 100  # characters typed
 MAX_POSITIONS = 30  # positions after parsing (serial keys are at most 40, most under 15)
@@ -64,6 +64,11 @@ class SerialQuery:
     @property
     def known(self) -> int:
         return sum(1 for t in self.tokens if t.kind in (LIT, SET))
+
+    def folded_tokens(self, folding: Folding) -> tuple[Token, ...]:
+        """The tokens with their characters folded (a set keeps each folded character once)."""
+        return tuple(Token(t.kind, "".join(sorted({folding.fold(c) for c in t.chars}))) if t.kind in (LIT, SET)
+                     else t for t in self.tokens)
 
 
 def auto_edits(known: int) -> int:
