@@ -22,7 +22,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Max, Min, Q
 
-from cifta.reference.models import PartType
 from cifta.registry.models import SerialNumber
 from cifta.registry.serials.matching import Prefilter
 from cifta.registry.serials.plan import UNKNOWN, Plan, fixed
@@ -167,11 +166,9 @@ def candidate_rows(found: Plan, strict: Q, prefilter: Prefilter, cap: int) -> tu
     and the pre-filter keeps, and how many index entries were read."""
     forms = read_forms(found, strict, cap)
     kept = prefilter.survivors(forms)
-    parts = dict(PartType.objects.values_list("id", "code"))  # a join here misled SQLite's planner
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for start in range(0, len(kept), ROWS_PER_READ):
         chunk = kept[start:start + ROWS_PER_READ]
-        for _pk, firearm_id, key, value, component_id, primary in SerialNumber.objects.filter(pk__in=chunk).order_by(
-                ).values_list("id", "firearm_id", "key", "value", "component_id", "is_primary"):
-            rows.append((firearm_id, key, value, parts.get(component_id, ""), primary))
+        rows.extend(SerialNumber.objects.filter(pk__in=chunk).order_by().values_list(
+            "firearm_id", "key", "value", "component__code", "is_primary"))
     return rows, len(forms)
