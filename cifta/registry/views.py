@@ -477,21 +477,29 @@ def serial_search(request: HttpRequest) -> HttpResponse:
 def serial_range_list(request: HttpRequest) -> HttpResponse:
     """Serial ranges listed on licences and consignments (searched with the serials); writers
     add one below the list."""
-    form = SerialRangeForm(request.POST or None)
     if request.method == "POST":
-        principal = _principal(request)
-        if principal is None or principal.is_secretariat or not _can(request, Action.ADD):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    made = register_range(actor=request.user, **form.cleaned_data)
-            except ServiceError as exc:
-                _service_error(form, exc)
-            else:
-                messages.success(request, _("Range %(reference)s recorded: %(size)s serials.")
-                                 % {"reference": made.reference, "size": made.size})
-                return redirect("registry:serial_range_list")
+        return _record_range(request)
+    return _range_page(request, SerialRangeForm())
+
+
+@require_action(Action.ADD)
+@national_records
+def _record_range(request: HttpRequest) -> HttpResponse:
+    form = SerialRangeForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                made = register_range(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            _service_error(form, exc)
+        else:
+            messages.success(request, _("Range %(reference)s recorded: %(size)s serials.")
+                             % {"reference": made.reference, "size": made.size})
+            return redirect("registry:serial_range_list")
+    return _range_page(request, form)
+
+
+def _range_page(request: HttpRequest, form: SerialRangeForm) -> HttpResponse:
     queryset = SerialRange.objects.select_related("manufacturer").order_by("-id")
     q = request.GET.get("q", "").strip()
     if q:
