@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cifta.tracing.engines.workflow import Outcome
+
 
 @dataclass(frozen=True)
 class Trace:
@@ -25,7 +27,7 @@ class Trace:
     answer_by: dt.datetime
     acknowledged_at: dt.datetime | None = None
     answered_at: dt.datetime | None = None
-    outcome: str = ""  # found, not_found, partial, or empty while unanswered
+    outcome: str = ""  # an Outcome, or empty while unanswered
     failure_reason: str = ""  # why it was not traced, when it was not
 
 
@@ -43,7 +45,7 @@ def timeliness(traces: Iterable[Trace]) -> Timeliness:
     items = list(traces)
     answered = [t for t in items if t.answered_at is not None]
     hours = [(t.answered_at - t.sent_at).total_seconds() / 3600 for t in answered if t.answered_at]
-    traced = sum(1 for t in answered if t.outcome in ("found", "partial"))
+    traced = sum(1 for t in answered if t.outcome in (Outcome.FOUND, Outcome.PARTIAL))
     return Timeliness(
         requests=len(items),
         acknowledged_in_time=sum(1 for t in items if t.acknowledged_at and t.acknowledged_at <= t.acknowledge_by),
