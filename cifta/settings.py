@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "cifta.directory",
     "cifta.reference",
     "cifta.registry",
+    "cifta.tracing",
     "cifta.reporting",
     "cifta.demo",
 ]
@@ -270,3 +271,13 @@ def _lookalikes(text: str) -> dict[str, list[str]]:
 CIFTA_LIST_COUNT_CAP = env_int("CIFTA_LIST_COUNT_CAP", 10_000)
 # Look-alike groups of the serial search per State; default 0ODQ, 1IL, 2Z, 5S, 6G, 8B for all.
 CIFTA_SERIAL_LOOKALIKES = _lookalikes(env("CIFTA_SERIAL_LOOKALIKES"))
+
+# Trace request deadlines of this hub (ITI §V fixes none; research note 01 §2.3). A State may set
+# its own on its tracing deadlines page; these apply where it has not.
+CIFTA_TRACE_DEADLINES = {
+    "acknowledge_working_days": env_int("CIFTA_TRACE_ACKNOWLEDGE_WORKING_DAYS", 5),
+    "urgent_hours": env_int("CIFTA_TRACE_URGENT_HOURS", 72),
+    "routine_days": env_int("CIFTA_TRACE_ROUTINE_DAYS", 30),
+}
+# Days a step may be overdue before the reminder goes to the requested State's national point of contact.
+CIFTA_TRACE_ESCALATE_AFTER_DAYS = env_int("CIFTA_TRACE_ESCALATE_AFTER_DAYS", 3)

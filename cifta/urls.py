@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("cifta.directory.api.urls")),
     path("", include("cifta.reference.api.urls")),
     path("", include("cifta.registry.api.urls")),
+    path("", include("cifta.tracing.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("directory/", include("cifta.directory.urls")),
     path("reference/", include("cifta.reference.urls")),
     path("registry/", include("cifta.registry.urls")),
+    path("tracing/", include("cifta.tracing.urls")),
     path("", include("cifta.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),  # type: ignore[arg-type]
 ]

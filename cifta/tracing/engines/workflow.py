@@ -35,7 +35,7 @@ class Outcome(StrEnum):
     PARTIAL = "partial"
 
 
-OFFICERS = frozenset({"officer", "admin"})  # national roles that act on traces
+OFFICERS = frozenset({"officer", "national_admin"})  # national roles that act on traces
 FINAL = frozenset({State.WITHDRAWN, State.CLOSED})
 
 

@@ -24,7 +24,7 @@ from cifta.tracing.engines.workflow import FINAL, TRANSITIONS, Side, State, Work
 def test_a_request_goes_from_draft_to_closed_through_both_sides() -> None:
     state = take(State.DRAFT, "send", Side.REQUESTING, "officer")
     state = take(state, "acknowledge", Side.REQUESTED, "officer")
-    state = take(state, "start", Side.REQUESTED, "admin")
+    state = take(state, "start", Side.REQUESTED, "national_admin")
     state = take(state, "delay", Side.REQUESTED, "officer", reason="ongoing investigation")
     state = take(state, "answer", Side.REQUESTED, "officer")
     assert take(state, "close", Side.REQUESTING, "officer") == State.CLOSED
@@ -49,9 +49,9 @@ def test_the_table_is_consistent_and_final_states_are_final() -> None:
     for transition in TRANSITIONS:
         assert transition.target not in transition.sources or transition.action == "start"
         assert not transition.sources & FINAL
-    for state, side, role in itertools.product(State, Side, ("officer", "admin", "viewer", "auditor")):
+    for state, side, role in itertools.product(State, Side, ("officer", "national_admin", "viewer", "auditor")):
         actions = available(state, side, role)
-        if state in FINAL or role not in ("officer", "admin"):
+        if state in FINAL or role not in ("officer", "national_admin"):
             assert actions == []
         for action in actions:  # every action offered can be taken (with a reason where one is needed)
             assert take(state, action, side, role, reason="r") in State
