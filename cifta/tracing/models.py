@@ -152,6 +152,8 @@ class TraceRequest(CountryScopedModel):
     country_of_manufacture = models.CharField(_("country of manufacture"), max_length=2, blank=True)
     country_of_last_import = models.CharField(_("country of last import"), max_length=2, blank=True)
     markings = models.JSONField(_("markings"), default=list, blank=True)
+    answer_wanted_by = models.DateTimeField(_("answer wanted by"), null=True, blank=True,
+                                            help_text=_("Leave blank for the requested State's deadline."))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
     acknowledge_by = models.DateTimeField(_("acknowledge by"), null=True, blank=True, editable=False)
     answer_by = models.DateTimeField(_("answer by"), null=True, blank=True, editable=False)

@@ -264,7 +264,7 @@ def draft_request(*, actor: Any, requested_country: Country | str, case_referenc
                   case: TraceCase | None = None, legal_basis: str = "", recovered_on: dt.date | None = None,
                   recovered_place: str = "", make: str = "", model_name: str = "", firearm_type: str = "",
                   calibre: str = "", country_of_manufacture: str = "", country_of_last_import: str = "",
-                  markings: list[Any] | None = None) -> TraceRequest:
+                  markings: list[Any] | None = None, answer_wanted_by: dt.datetime | None = None) -> TraceRequest:
     """A draft request to the State of manufacture or last import. From a trace case, what the
     officer leaves blank is copied from the case; the request keeps its own copy."""
     country_id = _country_id()
@@ -293,6 +293,7 @@ def draft_request(*, actor: Any, requested_country: Country | str, case_referenc
             markings = [MarkingRead(m.component.code if m.component_id else "", m.serial, m.text)
                         for m in case.markings.select_related("component")]
     read = _markings(markings or [])
+    _wanted(answer_wanted_by)
     request = TraceRequest(
         case=case, case_reference=_required(case_reference, "case_reference", 100),
         requested_country=requested_country, urgency=urgency,
@@ -304,12 +305,23 @@ def draft_request(*, actor: Any, requested_country: Country | str, case_referenc
         calibre=_limited(calibre, "calibre", 80),
         country_of_manufacture=_country_code(country_of_manufacture, "country_of_manufacture"),
         country_of_last_import=_country_code(country_of_last_import, "country_of_last_import"),
-        markings=[{"component": m.component, "serial": m.serial, "text": m.text} for m in read])
+        markings=[{"component": m.component, "serial": m.serial, "text": m.text} for m in read],
+        answer_wanted_by=answer_wanted_by)
     request.reference = _next_reference(TraceRequest, "TR", country_id)
     _save_new(request)
     audit.emit(events.REQUEST_DRAFTED, target=request, payload={"requested_country": requested_country.code,
                                                                 "case_reference": request.case_reference})
     return request
+
+
+def _wanted(answer_wanted_by: dt.datetime | None) -> None:
+    """A date the requesting officer sets by hand must still be ahead when the request leaves."""
+    if answer_wanted_by is None:
+        return
+    try:
+        deadline_rules.requested_deadline(answer_wanted_by, timezone.now())
+    except deadline_rules.DeadlineError as exc:
+        raise ServiceError(_("This deadline is already past."), field="answer_wanted_by") from exc
 
 
 def policy_for(country_id: int) -> tuple[deadline_rules.Policy, list[dt.date]]:
@@ -424,12 +436,19 @@ def routed_contact(country: Country) -> PointOfContact | None:
 def send_request(*, actor: Any, request: TraceRequest, role: str) -> TraceRequest:
     """Send a draft: routed to the requested State's point of contact, deadlines fixed now."""
     request, after, seq = _take(request, "send", role, "")
+    _wanted(request.answer_wanted_by)
     now = timezone.now()
     policy, holidays = policy_for(request.requested_country_id)
     due = deadline_rules.deadlines(now, request.urgency, policy, holidays)
-    request.sent_at, request.acknowledge_by, request.answer_by = now, due.acknowledge_by, due.answer_by
+    request.sent_at, request.acknowledge_by = now, due.acknowledge_by
+    request.answer_by = request.answer_wanted_by or due.answer_by
     request.point_of_contact = routed_contact(request.requested_country)
     request.save()
+    if request.case_id is not None:
+        case = TraceCase.objects.owned().select_for_update().get(pk=request.case_id)
+        if case.status == TraceCase.Status.OPEN:
+            case.status = TraceCase.Status.REQUESTED
+            case.save()
     _append_step(request, seq, "send", after, "", now)
     contact = request.point_of_contact
     if contact is not None and contact.email:

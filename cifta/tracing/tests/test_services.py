@@ -115,6 +115,23 @@ class WorkflowTest(TracingWorldTestCase, _Acting):
                 self.assertEqual(caught.exception.field, field)
         self.assertEqual(TraceRequest.unscoped.count(), before)
 
+    def test_a_hand_set_deadline_in_the_past_is_refused_and_a_future_one_is_kept(self) -> None:
+        before = TraceRequest.unscoped.count()
+        with self.act(self.world.country_a, self.world.alice):
+            with self.assertRaises(ServiceError) as caught:
+                services.draft_request(actor=self.world.alice, requested_country=self.world.country_b,
+                                       case_reference="X", intended_use="x", illicit_reason="x",
+                                       markings=[{"serial": "A1"}],
+                                       answer_wanted_by=timezone.now() - dt.timedelta(hours=1))
+            self.assertEqual(caught.exception.field, "answer_wanted_by")
+            self.assertEqual(TraceRequest.unscoped.count(), before)
+            wanted = timezone.now() + dt.timedelta(days=2)
+            r = services.draft_request(actor=self.world.alice, requested_country=self.world.country_b,
+                                       case_reference="X", intended_use="x", illicit_reason="x",
+                                       markings=[{"serial": "A1"}], answer_wanted_by=wanted)
+            r = services.send_request(actor=self.world.alice, request=r, role=Role.OFFICER)
+        self.assertEqual(r.answer_by, wanted)
+
     def test_onward_sharing_notifies_the_answering_state(self) -> None:
         with self.captureOnCommitCallbacks(execute=True), self.act(self.world.country_b, self.world.carlos):
             share = services.share_onward(actor=self.world.carlos, request=self.traces.request_ba,
