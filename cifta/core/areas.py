@@ -23,7 +23,7 @@ AREAS: tuple[Area, ...] = (
            "search that finds a recovered firearm from damaged markings."), "registry:firearm_list"),
     Area("tracing", _("Tracing"),
          _("Domestic traces, then trace requests between States: send, acknowledge, answer, with deadlines "
-           "and confidentiality.")),
+           "and confidentiality."), "tracing:dashboard"),
     Area("stockpiles", _("Stockpiles"),
          _("Arsenal inventories of weapons and ammunition, stock checks, physical security and explosive "
            "safety distances.")),

@@ -23,8 +23,8 @@ from cifta.core.permissions import Role
 from cifta.core.scoping import country_scope
 from cifta.directory import services as directory_services
 from cifta.directory.models import Agency, Country
-from cifta.testing.registry_world import Firearms, build_firearms
 from cifta.testing.base import WorldTestCase
+from cifta.testing.registry_world import Firearms, build_firearms
 from cifta.testing.world import ACTOR, MARKER_A, MARKER_B, World, _user
 from cifta.tracing import services
 from cifta.tracing.models import TraceAnswer, TraceCase, TracePolicy, TraceRequest
@@ -96,10 +96,11 @@ def build_traces(world: World, firearms: Firearms) -> Traces:
             actor=world.alice, request=request_ba, role=Role.OFFICER, outcome="found", firearm=firearms.lost_a,
             fields=["serial", "make", "model"], last_legal_holder="Registry A",
             point_of_diversion="reported lost by its holder")
-    return Traces(c, chloe, *(TraceCase.unscoped.get(pk=x.pk) for x in (case_a, case_b)),
-                  *(TraceRequest.unscoped.get(pk=x.pk) for x in (draft_ab, request_ab, request_ba, request_bc)),
-                  TraceAnswer.unscoped.get(pk=answer_ba.pk), TracePolicy.unscoped.get(pk=policy_b.pk))
-
+    cases = TraceCase.unscoped.in_bulk([case_a.pk, case_b.pk])
+    requests = TraceRequest.unscoped.in_bulk([draft_ab.pk, request_ab.pk, request_ba.pk, request_bc.pk])
+    return Traces(c, chloe, cases[case_a.pk], cases[case_b.pk], requests[draft_ab.pk], requests[request_ab.pk],
+                  requests[request_ba.pk], requests[request_bc.pk], TraceAnswer.unscoped.get(pk=answer_ba.pk),
+                  TracePolicy.unscoped.get(pk=policy_b.pk))
 
 class TracingWorldTestCase(WorldTestCase):
     firearms: Firearms

@@ -26,10 +26,12 @@ from cifta.tracing.engines.deadlines import Deadlines, overdue
 from cifta.tracing.engines.workflow import FINAL, Outcome, State
 from cifta.tracing.models import TraceAnswer, TraceCase, TraceRequest, TraceStep
 
+# Registry events that put an arm in SDG 16.4.2's denominator (seized, found or surrendered).
+SEIZURES = (Event.SEIZED, Event.CONFISCATED, Event.RECOVERED)
 OPEN_STATES = tuple(s.value for s in State if s not in FINAL and s not in (State.ANSWERED, State.RESTRICTED))
 
 
-def with_state(requests: QuerySet[TraceRequest]) -> QuerySet[TraceRequest]:
+def with_state(requests: QuerySet[TraceRequest]) -> QuerySet[Any]:
     """Each request annotated with ``state``: its last step's, or draft."""
     last = TraceStep.objects.filter(request=OuterRef("pk")).order_by("-seq").values("state_after")[:1]
     return requests.annotate(state=Coalesce(Subquery(last), Value(State.DRAFT.value)))
@@ -68,7 +70,7 @@ def overdue_requests(requests: QuerySet[TraceRequest], now: dt.datetime | None =
                         answered=False)
         if steps:
             late.append(Late(r, steps))
-    late.sort(key=lambda item: item.request.answer_by)
+    late.sort(key=lambda item: item.request.answer_by or now)
     return late
 
 
@@ -76,17 +78,35 @@ def case_search(case: TraceCase, *, limit: int = 10) -> list[tuple[Any, Any]]:
     """The domestic trace: each serial read on the recovered firearm searched in the national
     registry (lost, stolen and seized firearms are in it, marked by their status), with the
     make and calibre read raising agreement. Audited by the search with the case reference."""
-    results = []
+    results: list[tuple[Any, Any]] = []
     for marking in case.markings.exclude(serial="").select_related("component"):
         try:
-            found = serial_search.search_serials(
-                marking.serial, case_reference=case.case_reference, limit=limit,
-                filters=serial_search.Filters(make=case.make, calibre=case.calibre))
+            found = search_marking(marking.serial, case_reference=case.case_reference, make=case.make,
+                                   calibre=case.calibre, limit=limit)
         except serial_search.ServiceError as exc:
             results.append((marking, exc))
             continue
         results.append((marking, found))
     return results
+
+
+def search_marking(serial: str, *, case_reference: str, make: str = "", calibre: str = "",
+                   limit: int = 10) -> serial_search.SearchResult:
+    """One serial read on a recovered firearm, searched in the scope's registry. The make and
+    calibre as read raise agreement when the reference data knows them; as read they may not be
+    (a misspelt make, a calibre written another way), and then the serial is searched without
+    them rather than not at all."""
+    given = {"make": make.strip(), "calibre": calibre.strip()}
+    while True:
+        try:
+            return serial_search.search_serials(serial, case_reference=case_reference, limit=limit,
+                                                filters=serial_search.Filters(**given))
+        except serial_search.ServiceError as exc:
+            field = exc.field or ""
+            if given.get(field):
+                given[field] = ""
+                continue
+            raise
 
 
 def firearm_life(firearm: Firearm) -> list[FirearmEvent]:
@@ -116,12 +136,15 @@ class StateFigures:
 
 
 def _traces(requests: QuerySet[TraceRequest]) -> list[figure_rules.Trace]:
-    rows = list(requests.filter(sent_at__isnull=False).values_list("pk", "sent_at", "acknowledge_by", "answer_by"))
+    # Sent requests: their three dates are set.
+    rows: list[tuple[int, Any, Any, Any]] = list(
+        requests.filter(sent_at__isnull=False).values_list("pk", "sent_at", "acknowledge_by", "answer_by"))
     ids = [r[0] for r in rows]
     acks = dict(TraceStep.objects.filter(request_id__in=ids, action="acknowledge").values_list("request_id", "at"))
     answers = {a[0]: a[1:] for a in TraceAnswer.objects.filter(request_id__in=ids)
                .values_list("request_id", "answered_at", "outcome", "failure_reason")}
-    restricted = set(TraceStep.objects.filter(request_id__in=ids, action="restrict").values_list("request_id", flat=True))
+    restricted = set(TraceStep.objects.filter(request_id__in=ids, action="restrict")
+                     .values_list("request_id", flat=True))
     traces = []
     for pk, sent_at, ack_by, answer_by in rows:
         answered_at, outcome, failure = answers.get(pk, (None, "", ""))
@@ -144,8 +167,7 @@ def state_figures(country: Country, year: int) -> StateFigures:
     domestic = cases.filter(status=TraceCase.Status.TRACED).count()
     abroad = (TraceAnswer.objects.filter(request__country=country, request__case__in=cases, outcome=Outcome.FOUND)
               .exclude(request__case__status=TraceCase.Status.TRACED).values("request__case").distinct().count())
-    seized_events = (FirearmEvent.objects.filter(country=country, kind__in=(Event.SEIZED, Event.CONFISCATED,
-                                                                            Event.RECOVERED), **_year("occurred_on", year))
+    seized_events = (FirearmEvent.objects.filter(country=country, kind__in=SEIZURES, **_year("occurred_on", year))
                      .values_list("firearm_id", flat=True).distinct())
     uncased = len(set(seized_events) - case_firearms)
     return StateFigures(country, year, figure_rules.timeliness(_traces(sent)),
@@ -170,6 +192,9 @@ def regional_figures(year: int) -> RegionalFigures:
         active |= set(TraceRequest.objects.filter(**_year("sent_at", year)).values_list("requested_country_id",
                                                                                         flat=True))
         active |= set(TraceCase.objects.filter(**_year("recovered_on", year)).values_list("country_id", flat=True))
+        # A State that seized firearms but traced none counts in SDG 16.4.2 (0 over its seizures).
+        active |= set(FirearmEvent.objects.filter(kind__in=SEIZURES, **_year("occurred_on", year))
+                      .values_list("country_id", flat=True).distinct())
         states = [state_figures(c, year) for c in members if c.pk in active]
         all_sent = _traces(TraceRequest.objects.filter(**_year("sent_at", year)))
     by_state: dict[str, tuple[int, int] | None] = defaultdict(lambda: None)

@@ -91,7 +91,8 @@ def _next_reference(model: type[TraceCase] | type[TraceRequest], prefix: str, co
 
 
 def _save_new(instance: Any) -> None:
-    """Save a new numbered record; two officers numbering at the same moment: one retries."""
+    """Save a new record that a unique constraint keeps single (a number, one per State): of two
+    officers saving at the same moment, one is asked to try again."""
     try:
         with transaction.atomic():
             instance.save()
@@ -131,9 +132,9 @@ def _markings(markings: list[MarkingRead] | list[dict[str, str]]) -> list[Markin
 
 def markings_of_firearm(firearm: Firearm) -> list[MarkingRead]:
     """A registry record's serials and markings, as a recovered firearm's would be read."""
-    read = [MarkingRead(s.component.code if s.component_id else "", s.value, "")
+    read = [MarkingRead(s.component.code if s.component else "", s.value, "")
             for s in firearm.serials.select_related("component").order_by("-is_primary", "id")]
-    read += [MarkingRead(m.component.code if m.component_id else "", "", m.text)
+    read += [MarkingRead(m.component.code if m.component else "", "", m.text)
              for m in firearm.markings.select_related("component").order_by("id")]
     return read
 
@@ -154,8 +155,8 @@ def open_case(*, actor: Any, case_reference: str, illicit_reason: str, legal_bas
     if recovered_on > timezone.localdate():
         raise ServiceError(_("The date of recovery cannot be in the future."), field="recovered_on")
     if firearm is not None:
-        make = make or (firearm.manufacturer.name if firearm.manufacturer_id else firearm.make_as_read)
-        model_name = model_name or (firearm.model.name if firearm.model_id else firearm.model_as_read)
+        make = make or (firearm.manufacturer.name if firearm.manufacturer else firearm.make_as_read)
+        model_name = model_name or (firearm.model.name if firearm.model else firearm.model_as_read)
         firearm_type = firearm_type or str(firearm.type)
         calibre = calibre or (str(firearm.calibre) if firearm.calibre_id else firearm.calibre_as_read)
         country_of_manufacture = country_of_manufacture or firearm.country_of_manufacture
@@ -290,7 +291,7 @@ def draft_request(*, actor: Any, requested_country: Country | str, case_referenc
         country_of_manufacture = country_of_manufacture or case.country_of_manufacture
         country_of_last_import = country_of_last_import or case.country_of_last_import
         if not markings:
-            markings = [MarkingRead(m.component.code if m.component_id else "", m.serial, m.text)
+            markings = [MarkingRead(m.component.code if m.component else "", m.serial, m.text)
                         for m in case.markings.select_related("component")]
     read = _markings(markings or [])
     _wanted(answer_wanted_by)
@@ -359,12 +360,15 @@ def save_policy(*, actor: Any, acknowledge_working_days: int | None = None, urge
     except deadline_rules.DeadlineError as exc:
         raise ServiceError(_("A deadline must be a positive number."), field=str(exc.params.get("field"))) from exc
     parse_holidays(holidays)
-    policy = TracePolicy.objects.owned().first() or TracePolicy()
+    policy = TracePolicy.objects.owned().select_for_update().first() or TracePolicy()
     policy.acknowledge_working_days = acknowledge_working_days
     policy.urgent_hours = urgent_hours
     policy.routine_days = routine_days
     policy.holidays = holidays.strip()
-    policy.save()
+    if policy.pk is None:
+        _save_new(policy)
+    else:
+        policy.save()
     audit.emit(events.POLICY_SAVED, target=policy, payload={
         "acknowledge_working_days": acknowledge_working_days, "urgent_hours": urgent_hours,
         "routine_days": routine_days})
@@ -479,14 +483,14 @@ def disclosable_fields(firearm: Firearm) -> dict[str, str]:
     primary = firearm.serials.filter(is_primary=True).first()
     return {
         "serial": primary.value if primary is not None else firearm.serial_key,
-        "make": firearm.manufacturer.name if firearm.manufacturer_id else firearm.make_as_read,
-        "model": firearm.model.name if firearm.model_id else firearm.model_as_read,
+        "make": firearm.manufacturer.name if firearm.manufacturer else firearm.make_as_read,
+        "model": firearm.model.name if firearm.model else firearm.model_as_read,
         "type": str(firearm.type) if firearm.type_id else "",
         "calibre": str(firearm.calibre) if firearm.calibre_id else firearm.calibre_as_read,
         "country_of_manufacture": firearm.country_of_manufacture,
         "year_of_manufacture": str(firearm.year_of_manufacture or ""),
         "status": firearm.status,
-        "holding_agency": firearm.holding_agency.name if firearm.holding_agency_id else "",
+        "holding_agency": firearm.holding_agency.name if firearm.holding_agency else "",
     }
 
 
@@ -499,7 +503,7 @@ def chain_of(firearm: Firearm) -> list[dict[str, str]]:
     name; private holders only as "licensed civilian holder")."""
     chain = []
     for event in firearm.events.select_related("agency").filter(kind__in=CHAIN_EVENTS).order_by("occurred_on", "id"):
-        holder = event.agency.name if event.agency_id else (
+        holder = event.agency.name if event.agency else (
             str(_("licensed civilian holder")) if event.civilian_holder_id else "")
         chain.append({"date": event.occurred_on.isoformat(), "event": event.kind,
                       "country": event.counterpart_country, "holder": holder, "reference": event.reference})
@@ -622,6 +626,8 @@ def send_reminders(*, actor: Any, now: dt.datetime | None = None) -> ReminderRun
         with country_scope([request.requested_country_id]), transaction.atomic():
             for step in item.steps:
                 due = request.acknowledge_by if step == "acknowledge" else request.answer_by
+                if due is None:  # never for a sent request; the type allows it for drafts
+                    continue
                 level = (TraceReminder.Level.ESCALATION if now - due > escalate_after
                          else TraceReminder.Level.REMINDER)
                 if TraceReminder.objects.owned().filter(request=request, step=step, level=level,
@@ -647,8 +653,9 @@ def send_reminders(*, actor: Any, now: dt.datetime | None = None) -> ReminderRun
 
 def _reminder_recipients(request: TraceRequest, level: str) -> list[str]:
     addresses = []
-    if request.point_of_contact_id and request.point_of_contact.email:
-        addresses.append(request.point_of_contact.email)
+    contact = request.point_of_contact
+    if contact is not None and contact.email:
+        addresses.append(contact.email)
     if level == "escalation":
         addresses += [c.email for c in PointOfContact.objects.filter(
             country_id=request.requested_country_id, is_primary=True, is_active=True).exclude(email="")]

@@ -61,7 +61,10 @@ def deadlines(sent_at: dt.datetime, urgency: str, policy: Policy, holidays: Iter
         answer_by = sent_at + dt.timedelta(days=policy.routine_days)
     else:
         raise DeadlineError("unknown_urgency", urgency=urgency)
-    return Deadlines(add_working_days(sent_at, policy.acknowledge_working_days, holidays), answer_by)
+    # An urgent answer can fall due before the working days to acknowledge have run out; the
+    # acknowledgement is then due with the answer, never after it.
+    acknowledge_by = min(add_working_days(sent_at, policy.acknowledge_working_days, holidays), answer_by)
+    return Deadlines(acknowledge_by, answer_by)
 
 
 def requested_deadline(wanted: dt.datetime, now: dt.datetime) -> dt.datetime:

@@ -83,6 +83,14 @@ def test_urgent_and_routine_answers_have_their_defaults_and_a_state_may_change_t
         deadlines(FRIDAY, "soon", Policy())
 
 
+def test_an_acknowledgement_is_never_due_after_the_answer() -> None:
+    # Friday + 72 h is Monday; five working days would be the next Friday.
+    urgent = deadlines(FRIDAY, "urgent", Policy())
+    assert urgent.acknowledge_by == urgent.answer_by == FRIDAY + dt.timedelta(hours=72)
+    routine = deadlines(FRIDAY, "routine", Policy())
+    assert routine.acknowledge_by == dt.datetime(2026, 12, 4, 15, 0, tzinfo=dt.UTC) < routine.answer_by
+
+
 def test_overdue_lists_what_is_late_and_a_past_deadline_is_refused() -> None:
     due = deadlines(FRIDAY, "urgent", Policy())
     later = FRIDAY + dt.timedelta(days=10)
