@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cifta.reference",
     "cifta.registry",
     "cifta.tracing",
+    "cifta.stockpile",
     "cifta.reporting",
     "cifta.demo",
 ]

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("cifta.reference.api.urls")),
     path("", include("cifta.registry.api.urls")),
     path("", include("cifta.tracing.api.urls")),
+    path("", include("cifta.stockpile.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("reference/", include("cifta.reference.urls")),
     path("registry/", include("cifta.registry.urls")),
     path("tracing/", include("cifta.tracing.urls")),
+    path("stockpile/", include("cifta.stockpile.urls")),
     path("", include("cifta.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),  # type: ignore[arg-type]
 ]

@@ -23,6 +23,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -201,13 +202,26 @@ class TraceCaseViewSet(ScopedModelViewSet):
 
 
 class TraceMarkingViewSet(ScopedReadOnlyViewSet):
-    """Markings read on recovered firearms (the caller's State's trace cases)."""
+    """Markings read on recovered firearms (the caller's State's trace cases). ``…/photo/``
+    (POST, multipart field ``photo``) adds the photo of one marking."""
 
     model = TraceMarking
     serializer_class = s.TraceMarkingSerializer
+    permission_classes = WRITE_PERMISSIONS
+    action_permissions: ClassVar[dict[str, str]] = {"photo": Action.ADD}
 
     def get_queryset(self) -> QuerySet[Any]:
         return TraceMarking.objects.select_related("country", "case", "component")
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "photo": {"type": "string", "format": "binary"}}}}, responses=s.TraceMarkingSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def photo(self, request: Request, public_id: str) -> Response:
+        marking = get_object_or_404(TraceMarking.objects.owned(), public_id=public_id)
+        with transaction.atomic():
+            marking = services.add_marking_photo(actor=request.user, marking=marking,
+                                                 photo=request.FILES.get("photo"))
+        return Response(s.TraceMarkingSerializer(marking, context=self.get_serializer_context()).data)
 
 
 # --- international requests --------------------------------------------------------------------

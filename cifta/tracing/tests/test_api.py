@@ -65,6 +65,28 @@ class TraceCaseApiFlowTest(TracingExtrasTestCase):
             response = self.api(name).post("/api/v1/trace-cases/", {"case_reference": "X"}, format="json")
             self.assertEqual(response.status_code, 403, name)
 
+    def test_a_marking_photo_is_uploaded_by_its_state_only(self) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        marking = self.traces.case_a.markings.model.unscoped.filter(case=self.traces.case_a).first()
+        url = reverse("api:tracemarking-photo", args=[marking.public_id])
+        png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+        before = self.changes_count()
+        for name, expected in (("carlos", 404), ("bob", 403)):
+            response = self.api(name).post(url, {"photo": SimpleUploadedFile("m.png", png, "image/png")},
+                                           format="multipart")
+            self.assertEqual(response.status_code, expected, name)
+        self.assertEqual(self.changes_count(), before)
+        response = self.api("alice").post(url, {"photo": SimpleUploadedFile("m.txt", b"x", "text/plain")},
+                                          format="multipart")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("photo", response.json())
+        response = self.api("alice").post(url, {"photo": SimpleUploadedFile("m.png", png, "image/png")},
+                                          format="multipart")
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertTrue(response.json()["has_photo"])
+        self.assertEqual(len(response.json()["photo_sha256"]), 64)
+
     def test_reading_a_case_is_audited(self) -> None:
         response = self.api("alice").get(case_url(self.traces.case_a))
         self.assertEqual(response.status_code, 200)

@@ -1,0 +1,5 @@
+"""Stockpile pages: security (joined into the app's URLs by `stockpile/urls.py`)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
