@@ -16,8 +16,8 @@ from cifta.core.context import Source, change_context
 from cifta.core.scoping import country_scope
 from cifta.stockpile import services_facilities as facilities
 from cifta.stockpile.models import ExposedSite, Facility, Storehouse
-from cifta.testing.registry_world import Firearms, build_firearms
 from cifta.testing.base import WorldTestCase
+from cifta.testing.registry_world import Firearms, build_firearms
 from cifta.testing.world import MARKER_B, World
 
 ACTOR = "system:test"
