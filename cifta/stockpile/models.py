@@ -144,6 +144,25 @@ class MeasuredDistance(CountryScopedModel):
         return f"{self.distance_m} m"
 
 
+class SafetyRules(CountryScopedModel):
+    """A State's tightening of the explosive-safety rules (never a loosening: the engine
+    refuses one), applied to every check of its storehouses. ``tightenings`` holds the
+    arguments of ``safety.ruleset.RuleSet.tightened``: multiplier, minimum_m, functions,
+    forbid_pairs."""
+
+    label = models.CharField(_("legal reference"), max_length=100,
+                             help_text=_("The national rule that sets these values, e.g. a resolution number."))
+    tightenings = models.JSONField(_("tightenings"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("national safety rules")
+        verbose_name_plural = _("national safety rules")
+        constraints = [models.UniqueConstraint(fields=["country"], name="safety_rules_one_per_state")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class AmmunitionLot(CountryScopedModel):
     """A lot (or batch) of ammunition or explosives: what it is and how hazardous. How much of
     it lies where follows from the ledger."""
