@@ -202,4 +202,4 @@ class PdfExportTest(TracingWorldTestCase):
         for request, country in ((r, self.world.country_a), (r2, self.world.country_b), (r2, self.world.country_a)):
             pdf = self.pdf("pt", request, country)
             self.assertTrue(pdf.startswith(b"%PDF"))
-            self.assertIn("Page 3", pdf_text(pdf))
+            self.assertIn("Página 3", pdf_text(pdf))  # Portuguese, and long enough for three pages
