@@ -26,7 +26,7 @@ AREAS: tuple[Area, ...] = (
            "and confidentiality."), "tracing:dashboard"),
     Area("stockpiles", _("Stockpiles"),
          _("Arsenal inventories of weapons and ammunition, stock checks, physical security and explosive "
-           "safety distances.")),
+           "safety distances."), "stockpile:facility_list"),
     Area("destruction", _("Destruction"),
          _("Plan, witness and certify the destruction of weapons and ammunition, with verifiable "
            "certificates.")),

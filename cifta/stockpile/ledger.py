@@ -51,10 +51,12 @@ def firearm_location(firearm: Firearm) -> Storehouse | None:
 def firearms_in(storehouse_ids: Iterable[int]) -> dict[int, list[int]]:
     """Storehouse id -> ids of the firearms whose last movement brought them there."""
     ids = list(storehouse_ids)
+    # A subquery, not a list of ids: a State's armouries may hold more firearms than a
+    # statement may carry parameters (SQLite's limit is 32,766).
     last = (Movement.objects.filter(firearm__isnull=False).values("firearm_id")
-            .annotate(last_id=Max("id")).values_list("last_id", flat=True))
+            .annotate(last_id=Max("id")).values("last_id"))
     located: dict[int, list[int]] = defaultdict(list)
-    for store, firearm in (Movement.objects.filter(id__in=list(last), to_storehouse_id__in=ids)
+    for store, firearm in (Movement.objects.filter(id__in=last, to_storehouse_id__in=ids)
                            .values_list("to_storehouse_id", "firearm_id")):
         located[store].append(firearm)
     return dict(located)

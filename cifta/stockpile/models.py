@@ -357,7 +357,21 @@ class Discrepancy(CountryScopedModel):
         return f"{self.difference:+d}"
 
 
-class SecurityAssessment(CountryScopedModel):
+class WrittenOnce:
+    """Assessments are history: a new one each time, never an edit or a removal."""
+
+    _state: Any
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("an assessment is never changed: record a new one")
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("an assessment is never removed")
+
+
+class SecurityAssessment(WrittenOnce, CountryScopedModel):
     """A physical security assessment of a facility against the checklist
     (``stockpile/security_checklist.py``), item by item, with evidence and recommendations."""
 
@@ -380,7 +394,7 @@ class SecurityAssessment(CountryScopedModel):
         return reverse("stockpile:assessment_detail", args=[self.public_id])
 
 
-class AssessmentItem(CountryScopedModel):
+class AssessmentItem(WrittenOnce, CountryScopedModel):
     class Score(models.IntegerChoices):
         NOT_MET = 0, _("not met")
         PARTLY = 1, _("partly met")

@@ -135,6 +135,8 @@ def save_exposed_site(*, actor: Any, facility: Facility, instance: ExposedSite |
     """An exposed site needs coordinates, or measured distances recorded afterwards."""
     facility = _own(Facility, facility, "facility")
     site = _own(ExposedSite, instance, "site") if instance is not None else ExposedSite(facility=facility)
+    if site.facility_id != facility.pk:
+        raise ServiceError(_("An exposed site does not move to another facility."), field="facility")
     site.name = _text(name, "name", 150, required=True)
     site.kind = _choice(kind, ExposedSite.Kind, "kind")
     if site.kind == ExposedSite.Kind.PUBLIC_TRAFFIC_ROUTE:

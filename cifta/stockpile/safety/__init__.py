@@ -10,7 +10,18 @@ docs/users/safety-engine.md for what is verified and what is not. Pure Python, n
 
 from .aggregation import GREATEST, Aggregate, Triggers, aggregate
 from .annex_a import FUNCTIONS
-from .check import Finding, Licence, LicenceEntry, Limit, Lot, Storehouse, check, licence, required_distances
+from .check import (
+    Finding,
+    Licence,
+    LicenceEntry,
+    Limit,
+    Lot,
+    Storehouse,
+    check,
+    contents_aggregate,
+    licence,
+    required_distances,
+)
 from .compatibility import CONDITIONAL, FORBIDDEN, PERMITTED, Compatibility
 from .divisions import DIVISIONS, GROUPS
 from .errors import SafetyError
@@ -24,5 +35,5 @@ __all__ = [
     "SITE_KINDS", "STOREHOUSE_TYPES", "TABLE_TOP_KG", "Aggregate", "Compatibility", "DistanceFunction",
     "ExposedSite", "Finding", "Licence", "LicenceEntry", "Limit", "Lot", "RuleSet", "SafetyError", "SitingRule",
     "Storehouse",
-    "Triggers", "aggregate", "check", "licence", "qd_report", "required_distances", "round_up",
+    "Triggers", "aggregate", "check", "contents_aggregate", "licence", "qd_report", "required_distances", "round_up",
 ]

@@ -138,7 +138,9 @@ class Licence:
     entries: tuple[LicenceEntry, ...]
 
 
-def _aggregate(store: Storehouse) -> Aggregate:
+def contents_aggregate(store: Storehouse) -> Aggregate:
+    """How the storehouse's contents are sited (AASTP-1 Table 4): the division they are treated
+    as and their aggregated NEQ."""
     by_division: dict[str, float] = {}
     largest_121 = 0.0
     for lot in store.lots:
@@ -217,7 +219,7 @@ def required_distances(store: Storehouse, rules: RuleSet = BASE,
 
     One required distance per kind of exposed site, then every site is given it: the functions
     are evaluated once per building, not once per site."""
-    mix = mix or _aggregate(store)
+    mix = mix or contents_aggregate(store)
     if mix.treatment in ("none", "1.4", "1.6") or mix.neq_kg > rules.table_top_kg:
         return []
     by_target: dict[str, tuple[float, SitingRule]] = {}
@@ -248,7 +250,7 @@ def check(store: Storehouse, today: dt.date, rules: RuleSet = BASE) -> list[Find
                                 {"suspect_lots": tuple(suspects), "lots_in_building": len(store.lots)}))
     findings.extend(_compatibility_findings(store, rules))
 
-    mix = _aggregate(store)
+    mix = contents_aggregate(store)
     base = {"treatment": mix.treatment, "neq_kg": round(mix.neq_kg, 3), "aggregation": mix.rule_id}
     held = {hd: mix.neq_kg for hd in mix.treatments}
     held_14 = mix.neq_kg if mix.treatment == "1.4" else mix.excluded_14_kg
