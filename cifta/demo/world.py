@@ -1,15 +1,18 @@
 """The demo world: every member state with a few fictitious agencies and a point of contact,
 demo users for every role in three States and the Secretariat, firearms in those three States,
-and tracing records between them. Built through the same services users go through, and
-idempotent: running it again adds only what is missing."""
+tracing records between them, and an arsenal in each of them (an ammunition storage area and an
+armoury, with lots, a ledger, stock checks and security assessments). Built through the same
+services users go through, and idempotent: running it again adds only what is missing."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +31,23 @@ from cifta.registry import services as registry_services
 from cifta.registry.drafts import ReferenceIndex, draft_from_row
 from cifta.registry.models import Firearm, SerialRange
 from cifta.registry.serial_ranges import register_range
+from cifta.stockpile import ledger
+from cifta.stockpile import security_checklist as checklist
+from cifta.stockpile import services_facilities as facility_services
+from cifta.stockpile import services_inventory as inventory_services
+from cifta.stockpile import services_safety as safety_services
+from cifta.stockpile import services_security as security_services
+from cifta.stockpile.models import (
+    AmmunitionLot,
+    Discrepancy,
+    Facility,
+    Movement,
+    SafetyRules,
+    SecurityAssessment,
+    StockCheck,
+    Storehouse,
+)
+from cifta.stockpile.safety_bridge import EARTH_RADIUS_M
 from cifta.tracing import services as tracing_services
 from cifta.tracing.engines import deadlines as deadline_rules
 from cifta.tracing.models import TraceCase, TracePolicy, TraceRequest, TraceStep
@@ -62,8 +82,9 @@ class DemoLogin:
 
 @dataclass
 class DemoReport:
-    created: dict[str, int] = field(default_factory=lambda: {"agencies": 0, "contacts": 0, "users": 0,
-                                                             "firearms": 0, "trace_cases": 0, "trace_requests": 0})
+    created: dict[str, int] = field(default_factory=lambda: {
+        "agencies": 0, "contacts": 0, "users": 0, "firearms": 0, "trace_cases": 0, "trace_requests": 0,
+        "facilities": 0, "ammunition_lots": 0, "movements": 0, "stock_checks": 0, "security_assessments": 0})
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -84,6 +105,7 @@ def build_demo_world() -> DemoReport:
                                  LANGUAGE_OF.get(code, "en"))
                 _ensure_firearms(country, report)
         _ensure_tracing(report)
+        _ensure_stockpiles(report)
         secretariat = Country.objects.get(code=SECRETARIAT_CODE)
         with country_scope([secretariat.pk]):
             agency = Agency.objects.get(kind=Agency.Kind.SECRETARIAT)
@@ -365,3 +387,286 @@ def _backdate(request: TraceRequest, country_id: int, *, days: int) -> None:
         for step in TraceStep.objects.owned().filter(request=request):
             step.at = sent_at
             step.save()
+
+
+# --- stockpiles --------------------------------------------------------------------------------
+# Each demo State keeps an ammunition storage area near a real city (an earth-covered and an
+# above-ground magazine, a village and a highway around them) and an armoury in the capital or a
+# large city, with ammunition lots of common natures, a ledger of receipts, issues and a move,
+# registry firearms received into the armoury, a closed stock check whose two discrepancies are
+# one open and one resolved as found, an upcoming check, and physical security assessments (the
+# storage area twice, to show a trend). Colombia's national rules tighten every distance by 1.2,
+# so its highway, measured at 452 m, is too close to the earth-covered magazine (480 m needed,
+# 400 m under the standard alone); in Mexico a village lies too close to it outright. Every
+# record is found again by its name, lot number, document reference or assessor; dates are
+# counted back from today.
+
+
+@dataclass(frozen=True)
+class DemoArsenal:
+    code: str
+    area: str
+    area_at: tuple[str, str]  # latitude, longitude of the storage area's gate
+    area_address: str
+    village: str
+    village_m: tuple[int, int]  # metres east and north of the gate
+    highway: str
+    highway_m: tuple[int, int]
+    highway_measured_m: str  # measured on the ground from the earth-covered magazine
+    armoury: str
+    armoury_at: tuple[str, str]
+    armoury_address: str
+    maker: str
+    scale: float  # the State's holdings against the quantities below
+    rules: str = ""  # legal reference of the State's own safety rules (distances x 1.2)
+
+
+ARSENALS = (
+    DemoArsenal("CO", "Ammunition storage area El Rosal (demo)", ("4.856000", "-74.302000"),
+                "Km 4 west of El Rosal, Cundinamarca (demo)", "Vereda San Rafael (demo)", (1050, 1300),
+                "Bogotá–Medellín road (demo)", (-90, -400), "452.0", "Central Armoury, Bogotá (demo)",
+                ("4.615000", "-74.070000"), "Carrera 7, Bogotá (demo)", "Indumil", 1.0,
+                "Resolución MDN 0117 de 2025, art. 4 (demo)"),
+    DemoArsenal("MX", "Ammunition storage area Ciénega de Flores (demo)", ("25.990000", "-100.190000"),
+                "Monterrey–Nuevo Laredo highway km 32, Nuevo León (demo)", "Ejido La Cruz (demo)", (-150, 380),
+                "Monterrey–Nuevo Laredo highway (demo)", (700, -600), "1010.0",
+                "Central Armoury, Monterrey (demo)", ("25.672000", "-100.310000"),
+                "Avenida Constitución, Monterrey (demo)", "Industria Militar (DGIM)", 1.5),
+    DemoArsenal("JM", "Ammunition storage area St Catherine (demo)", ("18.042000", "-77.005000"),
+                "Off the Spanish Town–Bog Walk road, St Catherine (demo)", "Rosemount district (demo)", (-1200, 900),
+                "Spanish Town–Bog Walk road (demo)", (400, -700), "890.5", "Central Armoury, Kingston (demo)",
+                ("17.996000", "-76.783000"), "Camp Road, Kingston (demo)", "imported (demo)", 0.5),
+)
+ECM, AGM, ARMOURY = "Magazine 1 (earth-covered)", "Magazine 2 (above ground)", "Weapons store"
+# name, kind, metres east and north of the gate, licensed limits (kg NEQ per hazard division)
+AREA_STORES = (
+    (ECM, Storehouse.Kind.EARTH_COVERED, (-90, 60), {"1.1": 2500}),
+    (AGM, Storehouse.Kind.ABOVE_GROUND, (110, -40), {"1.3": 2000, "1.4": 1000}),
+)
+
+
+@dataclass(frozen=True)
+class DemoLot:
+    key: str
+    nature: str
+    calibre: str
+    lot: str  # with the State's code
+    year: int
+    un_number: str
+    hd: str
+    cg: str
+    neq_kg: str
+    shelf_life_days: int  # from today; negative: expired
+    surplus: str = ""  # the reason it was declared surplus
+
+
+DEMO_LOTS = (
+    DemoLot("556", "Cartridge 5.56x45 ball", "5.56x45 mm", "{cc}-556-20-031", 2020, "UN0012", "1.4", "S",
+            "0.0017", 12 * 365),
+    DemoLot("9mm", "Small arms cartridge 9x19", "9x19 mm", "{cc}-9MM-22-007", 2022, "UN0012", "1.4", "S",
+            "0.00035", 14 * 365),
+    DemoLot("9mm-old", "Small arms cartridge 9x19", "9x19 mm", "{cc}-9MM-09-002", 2009, "UN0012", "1.4", "S",
+            "0.00035", -400),
+    DemoLot("81", "Mortar bomb 81 mm HE", "81 mm", "{cc}-81HE-18-004", 2018, "", "1.1", "D", "0.9", 8 * 365),
+    DemoLot("gren", "Grenade, hand, fragmentation", "", "{cc}-GRF-16-011", 2016, "UN0284", "1.1", "D", "0.185",
+            6 * 365),
+    DemoLot("prop", "Propellant charge 105 mm", "105 mm", "{cc}-PC105-15-003", 2015, "UN0242", "1.3", "C", "1.6",
+            5 * 365, surplus="The 105 mm howitzers were withdrawn from service: the charges are surplus to "
+                             "requirements (demo)."),
+)
+# reference, kind, lot, quantity (before the State's scale), from, to, days ago, reason
+DEMO_LEDGER = (
+    ("RV-01", "receipt", "prop", 600, None, AGM, 1450, ""),
+    ("RV-02", "receipt", "9mm-old", 20000, None, AGM, 1400, ""),
+    ("RV-03", "receipt", "81", 1200, None, ECM, 700, ""),
+    ("RV-04", "receipt", "gren", 1500, None, ECM, 700, ""),
+    ("RV-05", "receipt", "556", 240000, None, AGM, 420, ""),
+    ("RV-06", "receipt", "9mm", 60000, None, AGM, 300, ""),
+    ("IV-01", "issue", "556", 40000, AGM, None, 200, "Annual marksmanship training, 1st Infantry Battalion (demo)."),
+    ("IV-02", "issue", "81", 60, ECM, None, 150, "Live-fire exercise of the mortar platoon (demo)."),
+    ("TV-01", "move", "9mm", 10000, AGM, ARMOURY, 120, "Stock for the armoury's daily issues (demo)."),
+)
+# Registry firearms received into the armoury: service rifles and a pistol, a seized rifle kept
+# as evidence and a confiscated pistol awaiting destruction (none of them is in a trace).
+ARMOURY_FIREARMS = ("C16{cc}1011", "C16{cc}1019", "GLK{cc}1016", "N56{cc}1014", "BT3{cc}1021")
+CHECKED_BY, UPCOMING_BY = "Ammunition accounting officer (demo)", "Armoury accounting officer (demo)"
+# storehouse, lot, counted minus recorded
+DEMO_COUNTS = ((ECM, "81", 0), (ECM, "gren", -12), (AGM, "556", -960), (AGM, "prop", 0))
+FOUND = ("Twelve grenades were found in bay 3 of Magazine 1, in a box marked with another lot's number; "
+         "the box was relabelled (demo).")
+
+# The physical security assessments: assessor, days ago, summary, and the items not fully met
+# (code: score, evidence, recommendation); every other item is met, those in the last element
+# do not apply.
+Gaps = dict[str, tuple[int, str, str]]
+AREA_VISITS: tuple[tuple[str, int, str, Gaps, tuple[str, ...]], ...] = (
+    ("Inspectorate of the Armed Forces (demo)", 420,
+     "Sound perimeter and magazines; key control, alarm testing and the fire plan need work (demo).", {
+         "PER-04": (1, "Vegetation up to the fence on the north side.", "Clear a 10 m zone along the fence."),
+         "KEY-02": (0, "No key register: keys are handed over orally at the change of guard.",
+                    "Keep a key register signed at each issue and return."),
+         "ALM-03": (0, "No record of an alarm test in the last twelve months.",
+                    "Test the alarm monthly and log each test."),
+         "ALM-04": (1, "Battery backup of four hours; no tamper detection.", "Add tamper and line-fault detection."),
+         "LGT-01": (1, "Two of the six floodlights out of order.", "Repair the floodlights; check them weekly."),
+         "REC-03": (1, "The last full count was two years ago.", "Count everything once a year, with spot checks."),
+         "FIR-04": (0, "No fire plan agreed with the municipal fire service.",
+                    "Agree a fire plan with the fire service and hold a drill."),
+         "LPS-02": (1, "Earthing last tested three years ago.", "Test the earthing every year and record it."),
+     }, ()),
+    ("National technical evaluation team (demo)", 60,
+     "Most recommendations of the previous visit are in place; the fire drill is still to be held (demo).", {
+         "ALM-04": (1, "Battery backup of four hours; tamper detection ordered.", "Install the tamper detection."),
+         "FIR-04": (1, "Fire plan agreed in writing; no drill held yet.", "Hold the first drill with the fire "
+                                                                          "service."),
+     }, ()),
+)
+ARMOURY_VISIT: tuple[str, int, str, Gaps, tuple[str, ...]] = (
+    "Police Inspectorate (demo)", 150, "A well-kept armoury; pistol ammunition is stored in the weapons room (demo).", {
+        "SEP-01": (1, "9x19 ammunition kept in a locked cabinet in the weapons room.",
+                   "Move the ammunition to a separate room."),
+        "TPR-01": (1, "The armourer opens alone on night duty.", "Open only in the presence of two persons."),
+    }, ("LGT-03", "LPS-01", "LPS-02", "SEP-04"))
+
+
+def _offset(origin: tuple[str, str], east_m: float, north_m: float) -> tuple[str, str]:
+    """The point ``east_m`` and ``north_m`` metres from ``origin``, in decimal degrees."""
+    lat, lon = float(origin[0]), float(origin[1])
+    lat2 = lat + math.degrees(north_m / EARTH_RADIUS_M)
+    lon2 = lon + math.degrees(east_m / (EARTH_RADIUS_M * math.cos(math.radians(lat))))
+    return f"{lat2:.6f}", f"{lon2:.6f}"
+
+
+def _ensure_stockpiles(report: DemoReport) -> None:
+    for arsenal in ARSENALS:
+        country = Country.objects.get(code=arsenal.code)
+        with country_scope([country.pk]):
+            _ensure_arsenal(arsenal, report)
+
+
+def _ensure_arsenal(a: DemoArsenal, report: DemoReport) -> None:
+    today = timezone.localdate()
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    def agency(name: str) -> Agency:
+        return Agency.objects.owned().get(name=name)
+
+    # The facilities, with their storehouses, exposed sites and measured distance.
+    area = Facility.objects.owned().filter(name=a.area).first()
+    if area is None:
+        with transaction.atomic():
+            area = facility_services.save_facility(
+                actor=DEMO_ACTOR, name=a.area, kind=Facility.Kind.AMMUNITION_AREA,
+                operator=agency("Armed Forces Arsenal (demo)"), latitude=a.area_at[0], longitude=a.area_at[1],
+                address=a.area_address, perimeter_fence=True, intrusion_alarm=True, guarded_24h=True,
+                notes="Fictitious storage area of the demo.")
+            stores = {}
+            for name, store_kind, (east, north), limits in AREA_STORES:
+                lat, lon = _offset(a.area_at, east, north)
+                stores[name] = facility_services.save_storehouse(
+                    actor=DEMO_ACTOR, facility=area, name=name, kind=store_kind, latitude=lat, longitude=lon,
+                    licensed_limits_kg=limits)
+            lat, lon = _offset(a.area_at, *a.village_m)
+            facility_services.save_exposed_site(actor=DEMO_ACTOR, facility=area, name=a.village,
+                                                kind="inhabited_building", latitude=lat, longitude=lon)
+            lat, lon = _offset(a.area_at, *a.highway_m)
+            highway = facility_services.save_exposed_site(actor=DEMO_ACTOR, facility=area, name=a.highway,
+                                                          kind="public_traffic_route", traffic="heavy",
+                                                          latitude=lat, longitude=lon)
+            facility_services.record_distance(actor=DEMO_ACTOR, storehouse=stores[ECM], site=highway,
+                                              distance_m=a.highway_measured_m, measured_on=ago(500))
+        report.created["facilities"] += 1
+    armoury = Facility.objects.owned().filter(name=a.armoury).first()
+    if armoury is None:
+        with transaction.atomic():
+            armoury = facility_services.save_facility(
+                actor=DEMO_ACTOR, name=a.armoury, kind=Facility.Kind.ARMOURY, operator=agency("National Police (demo)"),
+                latitude=a.armoury_at[0], longitude=a.armoury_at[1], address=a.armoury_address,
+                perimeter_fence=True, intrusion_alarm=True, guarded_24h=True)
+            lat, lon = _offset(a.armoury_at, 15, 10)
+            facility_services.save_storehouse(actor=DEMO_ACTOR, facility=armoury, name=ARMOURY,
+                                              kind=Storehouse.Kind.ABOVE_GROUND, latitude=lat, longitude=lon,
+                                              licensed_limits_kg={"1.4": 100}, holds_weapons=True)
+        report.created["facilities"] += 1
+    store = {s.name: s for s in Storehouse.objects.owned().filter(facility__in=[area, armoury])}
+
+    # The lots.
+    lots: dict[str, AmmunitionLot] = {}
+    for spec in DEMO_LOTS:
+        number = spec.lot.format(cc=a.code)
+        found = AmmunitionLot.objects.owned().filter(nature=spec.nature, lot_number=number).first()
+        if found is None:
+            with transaction.atomic():
+                found = inventory_services.save_lot(
+                    actor=DEMO_ACTOR, nature=spec.nature, lot_number=number, calibre=spec.calibre,
+                    manufacturer=a.maker, year=spec.year, un_number=spec.un_number, hazard_division=spec.hd,
+                    compatibility_group=spec.cg, neq_per_unit_kg=spec.neq_kg,
+                    surveillance_due=today + dt.timedelta(days=150) if spec.shelf_life_days > 0 else None,
+                    expiry_date=today + dt.timedelta(days=spec.shelf_life_days))
+                if spec.surplus:
+                    found = inventory_services.declare_surplus(actor=DEMO_ACTOR, lot=found, reason=spec.surplus)
+            report.created["ammunition_lots"] += 1
+        lots[spec.key] = found
+
+    # The ledger: receipts, issues and a move, then the firearms received into the armoury. What
+    # a movement names is looked up only when it is missing (a demo user may rename things).
+    def missing(reference: str) -> bool:
+        return not Movement.objects.owned().filter(reference=reference).exists()
+
+    def record(reference: str, **movement: Any) -> None:
+        inventory_services.record_movement(actor=DEMO_ACTOR, reference=reference, **movement)
+        report.created["movements"] += 1
+
+    for suffix, kind, lot_key, quantity, source, target, days, reason in DEMO_LEDGER:
+        reference = f"DEMO-{a.code}-{suffix}"
+        if missing(reference):
+            record(reference, kind=kind, lot=lots[lot_key], quantity=round(quantity * a.scale),
+                   from_storehouse=store[source] if source else None,
+                   to_storehouse=store[target] if target else None, occurred_on=ago(days), reason=reason)
+    for n, serial in enumerate(ARMOURY_FIREARMS, 1):
+        reference = f"DEMO-{a.code}-RV-F{n}"
+        if missing(reference):
+            record(reference, kind="receipt", firearm=Firearm.objects.owned().get(serial_key=serial.format(cc=a.code)),
+                   quantity=1, to_storehouse=store[ARMOURY], occurred_on=ago(250))
+
+    # A closed stock check of the storage area: one discrepancy resolved as found, one open.
+    if not StockCheck.objects.owned().filter(facility=area, counted_by=CHECKED_BY).exists():
+        with transaction.atomic():
+            check = inventory_services.schedule_check(actor=DEMO_ACTOR, facility=area, scheduled_on=ago(30),
+                                                      counted_by=CHECKED_BY,
+                                                      witness="Office of the Inspector General (demo)")
+            for store_name, lot_key, difference in DEMO_COUNTS:
+                held = ledger.balance(store[store_name], lots[lot_key].pk)
+                inventory_services.enter_count(actor=DEMO_ACTOR, check=check, storehouse=store[store_name],
+                                               lot=lots[lot_key], counted=held + difference)
+            inventory_services.close_check(actor=DEMO_ACTOR, check=check, closed_on=ago(28))
+            found_line = Discrepancy.objects.owned().get(line__check_run=check, line__lot=lots["gren"])
+            inventory_services.resolve_discrepancy(actor=DEMO_ACTOR, discrepancy=found_line, status="found",
+                                                   resolution=FOUND, occurred_on=ago(25))
+        report.created["stock_checks"] += 1
+    # The armoury's next count, a month ahead.
+    if not StockCheck.objects.owned().filter(facility=armoury, counted_by=UPCOMING_BY).exists():
+        inventory_services.schedule_check(actor=DEMO_ACTOR, facility=armoury, counted_by=UPCOMING_BY,
+                                          scheduled_on=today + dt.timedelta(days=30),
+                                          witness="Police Inspectorate (demo)")
+        report.created["stock_checks"] += 1
+
+    # Physical security assessments: the storage area twice (a year apart), the armoury once.
+    for facility, (assessor, days, summary, gaps, not_applicable) in (
+            (area, AREA_VISITS[0]), (area, AREA_VISITS[1]), (armoury, ARMOURY_VISIT)):
+        if SecurityAssessment.objects.owned().filter(facility=facility, assessor=assessor).exists():
+            continue
+        items = []
+        for item in checklist.all_items():
+            score, evidence, recommendation = gaps.get(item.code, (2, "", ""))
+            items.append({"code": item.code, "score": None if item.code in not_applicable else score,
+                          "evidence": evidence, "recommendation": recommendation})
+        security_services.record_assessment(actor=DEMO_ACTOR, facility=facility, assessed_on=ago(days),
+                                            assessor=assessor, items=items, summary=summary)
+        report.created["security_assessments"] += 1
+
+    # The State's own safety rules: every distance multiplied by 1.2.
+    if a.rules and not SafetyRules.objects.owned().exists():
+        safety_services.save_safety_rules(actor=DEMO_ACTOR, label=a.rules, tightenings={"multiplier": 1.2})

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cifta.core.models import CountryScopedModel
 from cifta.core.models.audit import AppendOnlyError
@@ -218,7 +219,7 @@ class Movement(CountryScopedModel):
 
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("receipt")
-        ISSUE = "issue", _("issue")
+        ISSUE = "issue", pgettext_lazy("stock movement", "issue")
         MOVE = "move", _("internal move")
         TRANSFER_OUT = "transfer_out", _("transfer out")
         LOSS = "loss", _("loss")
