@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "cifta.registry",
     "cifta.tracing",
     "cifta.stockpile",
+    "cifta.destruction",
     "cifta.reporting",
     "cifta.demo",
 ]

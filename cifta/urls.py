@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("cifta.registry.api.urls")),
     path("", include("cifta.tracing.api.urls")),
     path("", include("cifta.stockpile.api.urls")),
+    path("", include("cifta.destruction.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("registry/", include("cifta.registry.urls")),
     path("tracing/", include("cifta.tracing.urls")),
     path("stockpile/", include("cifta.stockpile.urls")),
+    path("destruction/", include("cifta.destruction.urls")),
     path("", include("cifta.core.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),  # type: ignore[arg-type]
 ]

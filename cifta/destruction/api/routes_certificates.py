@@ -1,0 +1,7 @@
+"""Destruction API routes: certificates (registered by `destruction/api/urls.py`)."""
+
+from rest_framework.routers import SimpleRouter
+
+
+def register(router: SimpleRouter) -> None:
+    pass

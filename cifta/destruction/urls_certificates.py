@@ -1,0 +1,5 @@
+"""Destruction pages: certificates (joined into the app's URLs by `destruction/urls.py`)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
