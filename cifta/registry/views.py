@@ -7,10 +7,6 @@ to a write looks the record up through ``objects.owned()``; writes go through ``
 
 from __future__ import annotations
 
-import csv
-import io
-import mimetypes
-import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -27,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cifta.core import audit
+from cifta.core.downloads import csv_response, stored_file_response, xlsx_response
 from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
@@ -101,60 +98,14 @@ def _filter_query(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
-
-
-def _cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _csv_response(rows: list[list[Any]], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def _xlsx_response(rows: list[list[Any]], filename: str, title: str) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    bold = Font(bold=True)
-    for number, row in enumerate(rows):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            if number == 0:
-                cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
-
-
 def _export(request: HttpRequest, rows: list[list[Any]], fmt: str, filename: str, title: str,
             query: dict[str, Any]) -> HttpResponse:
     audit.audit_read(events.FIREARM_EXPORTED, country_id=_principal(request).country_id, query={**query, "format": fmt},
                      result_count=max(len(rows) - 1, 0))
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
-        return _xlsx_response(rows, f"{filename}-{stamp}", title)
-    return _csv_response(rows, f"{filename}-{stamp}")
+        return xlsx_response(rows, f"{filename}-{stamp}", title)
+    return csv_response(rows, f"{filename}-{stamp}")
 
 
 def _own_firearm(public_id: Any) -> Firearm:
@@ -363,17 +314,7 @@ def photo_image(request: HttpRequest, public_id: Any) -> Any:
 
 
 def photo_response(photo: FirearmPhoto) -> FileResponse:
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    content_type = mimetypes.guess_type(photo.image.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return stored_file_response(photo.image)
 
 
 @login_required

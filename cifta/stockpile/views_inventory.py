@@ -10,11 +10,8 @@ writes go through ``services_inventory``, whose refusals are shown beside the fi
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -28,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cifta.core import audit
+from cifta.core.downloads import csv_response
 from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
@@ -86,26 +84,6 @@ def _filter_query(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
-
-
-def _cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def csv_response(rows: Iterable[list[Any]], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
 
 
 def _year(request: HttpRequest) -> int:

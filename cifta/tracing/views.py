@@ -9,7 +9,6 @@ writes go through ``services``, whose refusals are shown beside the field they n
 
 from __future__ import annotations
 
-import mimetypes
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -20,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cifta.core import audit
+from cifta.core.downloads import stored_file_response
 from cifta.core.errors import ConflictError, ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
@@ -394,19 +394,7 @@ def marking_photo_add(request: HttpRequest, public_id: Any) -> HttpResponse:
 def marking_photo(request: HttpRequest, public_id: Any) -> Any:
     """A marking's photo, for a case the caller may read. Photos have no public URL."""
     marking = get_object_or_404(TraceMarking.objects.all(), public_id=public_id)
-    if not marking.photo:
-        raise Http404
-    try:
-        handle = marking.photo.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    content_type = mimetypes.guess_type(marking.photo.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "default-src 'none'"
-    return response
+    return stored_file_response(marking.photo)
 
 
 # --- deadlines ---------------------------------------------------------------------------------
