@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import io
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -50,14 +48,13 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from cifta.core import audit
 from cifta.core.errors import ServiceError
+from cifta.core.pdf import WIDTH, PdfWriter, check_language, footer, render
 from cifta.core.scoping import scope_allows
 from cifta.directory.models import Country
 from cifta.stockpile import events
@@ -80,10 +77,6 @@ RECOMMENDATIONS_PER_FACILITY = 5
 BAND_COLOURS = {checklist.GOOD: "#1e6b34", checklist.FAIR: "#a15c00", checklist.POOR: "#b91c1c"}
 NO_SCORE_COLOUR = "#9aa5b1"
 SERIES_COLOURS = ("#0b4f8a", "#b91c1c", "#1e6b34", "#a15c00", "#6b21a8", "#0e7490", "#be185d", "#4d7c0f")
-
-
-def languages() -> tuple[str, ...]:
-    return tuple(code for code, _name in settings.LANGUAGES)
 
 
 # --- numbers and charts (shared with the pages) ------------------------------------------------
@@ -440,70 +433,14 @@ def render_document(report: Report) -> str:
 
 
 # --- PDF -----------------------------------------------------------------------------------------
-INK = colors.HexColor("#1f2933")
-RULE = colors.HexColor("#9aa5b1")
-SHADE = colors.HexColor("#e4e7eb")
-MUTED = colors.HexColor("#52606d")
-MARGIN = 18 * mm
-WIDTH = A4[0] - 2 * MARGIN
-LABEL_WIDTH = 55 * mm
-
-
-class _Styles:
-    def __init__(self) -> None:
-        base = getSampleStyleSheet()
-        self.title = ParagraphStyle("title", parent=base["Title"], fontSize=16, leading=20, alignment=0,
-                                    textColor=INK, spaceAfter=2)
-        self.subtitle = ParagraphStyle("subtitle", parent=base["Normal"], fontSize=10.5, leading=13, textColor=INK)
-        self.heading = ParagraphStyle("heading", parent=base["Heading2"], fontSize=13, leading=16,
-                                      spaceBefore=12, spaceAfter=4, textColor=INK, keepWithNext=1)
-        self.subheading = ParagraphStyle("subheading", parent=base["Heading3"], fontSize=11, leading=14,
-                                         spaceBefore=8, spaceAfter=3, textColor=INK, keepWithNext=1)
-        self.label = ParagraphStyle("label", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=8.5,
-                                    leading=10.5, textColor=INK, keepWithNext=1)
-        self.text = ParagraphStyle("text", parent=base["Normal"], fontSize=9, leading=11.5, textColor=INK,
-                                   spaceAfter=3)
-        self.cell = ParagraphStyle("cell", parent=self.text, fontSize=8.5, leading=10.5, spaceAfter=0)
-        self.empty = ParagraphStyle("empty", parent=self.text, textColor=MUTED, fontName="Helvetica-Oblique")
-
-
-def _markup(text: Any) -> str:
-    return "<br/>".join(escape(str(text if text is not None else "")).splitlines())
-
-
-class _Pdf:
+class _Pdf(PdfWriter):
     """The flowables of the report in the active language."""
 
+    label_width = 55 * mm
+
     def __init__(self, report: Report) -> None:
+        super().__init__()
         self.r = report
-        self.s = _Styles()
-
-    def p(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
-        return Paragraph(_markup(text), style or self.s.text)
-
-    def heading(self, text: str, *, sub: bool = False) -> Paragraph:
-        return Paragraph(escape(text), self.s.subheading if sub else self.s.heading)
-
-    def none(self, text: str) -> Paragraph:
-        return Paragraph(escape(text), self.s.empty)
-
-    def fields(self, rows: Iterable[tuple[str, Any]]) -> Table:
-        body = [[Paragraph(escape(label), self.s.label), self.p(value if value not in ("", None) else "—", self.s.cell)]
-                for label, value in rows]
-        table = Table(body, colWidths=[LABEL_WIDTH, WIDTH - LABEL_WIDTH], hAlign="LEFT")
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                                   ("LEFTPADDING", (0, 0), (0, -1), 0),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-        return table
-
-    def grid(self, header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-        body: list[list[Any]] = [[Paragraph(escape(h), self.s.label) for h in header]]
-        body += [[self.p(v if v not in ("", None) else "—", self.s.cell) for v in row] for row in rows]
-        table = Table(body, colWidths=[WIDTH * w for w in widths], repeatRows=1, hAlign="LEFT")
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                                   ("GRID", (0, 0), (-1, -1), 0.25, RULE),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-        return table
 
     def chart(self, rows: list[tuple[str, float | None]]) -> Drawing:
         """A horizontal bar chart of percentages, bars coloured by band."""
@@ -658,47 +595,26 @@ class _Pdf:
     def page(self) -> Callable[[Canvas, Any], None]:
         generated = _("Generated on %(date)s") % {"date": date_format(timezone.localtime(self.r.generated_at),
                                                                      "SHORT_DATETIME_FORMAT")}
-        state = f"{self.r.country.name} · {date_format(self.r.on, 'SHORT_DATE_FORMAT')}"
-
-        def draw(canvas: Canvas, doc: Any) -> None:
-            canvas.saveState()
-            canvas.setFont("Helvetica", 7.5)
-            canvas.setFillColor(INK)
-            canvas.setStrokeColor(RULE)
-            canvas.line(MARGIN, 13 * mm, A4[0] - MARGIN, 13 * mm)
-            canvas.drawString(MARGIN, 9 * mm, generated)
-            canvas.drawCentredString(A4[0] / 2, 9 * mm, state)
-            canvas.drawRightString(A4[0] - MARGIN, 9 * mm, _("Page %(page)s") % {"page": doc.page})
-            canvas.restoreState()
-
-        return draw
+        return footer(generated, f"{self.r.country.name} · {date_format(self.r.on, 'SHORT_DATE_FORMAT')}")
 
 
 def render_pdf(report: Report) -> bytes:
     """The report as a PDF, in the active language (build and render under the same one)."""
-    buffer = io.BytesIO()
     renderer = _Pdf(report)
-    language = report.language
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=15 * mm,
-                            bottomMargin=18 * mm, title=f"{title()} — {report.country.name}",
-                            author=_("CIFTA information system"), subject=checklist.NAME, lang=language)
-    draw = renderer.page()
-    doc.build(renderer.story(), onFirstPage=draw, onLaterPages=draw)
-    return buffer.getvalue()
+    return render(renderer.story(), draw=renderer.page(), language=report.language, subject=checklist.NAME,
+                  title=f"{title()} — {report.country.name}")
 
 
 def report_pdf(country: Country, on: dt.date, *, language: str) -> bytes:
     """The report for ``country`` as of ``on`` as a PDF in ``language`` (en, es, fr or pt)."""
-    if language not in languages():
-        raise ValueError(f"unknown language {language!r}; choose one of {', '.join(languages())}")
+    check_language(language)
     with override(language):
         return render_pdf(build(country, on))
 
 
 def report_document(country: Country, on: dt.date, *, language: str) -> str:
     """The report for ``country`` as of ``on`` as a standalone HTML document in ``language``."""
-    if language not in languages():
-        raise ValueError(f"unknown language {language!r}; choose one of {', '.join(languages())}")
+    check_language(language)
     with override(language):
         return render_document(build(country, on))
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
+from cifta.core.pdf import languages as pdf_languages
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
 from cifta.directory.models import Country
@@ -82,7 +83,7 @@ def _date(request: HttpRequest) -> dt.date:
 
 
 def _language(request: HttpRequest) -> str:
-    languages = report.languages()
+    languages = pdf_languages()
     language = request.GET.get("lang") or (get_language() or "en")[:2]
     return language if language in languages else "en"
 

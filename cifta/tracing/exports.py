@@ -72,25 +72,19 @@ given; dates and enumerations are ``null`` when not set.
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from cifta.core.errors import ServiceError
+from cifta.core.pdf import ALERT, RULE, SHADE, WIDTH, PdfWriter, check_language, footer, markup, render
 from cifta.directory.models import Country
 from cifta.reference.models import PartType
 from cifta.reference.templatetags.reference_tags import country_name
@@ -225,46 +219,6 @@ DISCLOSED_LABELS: dict[str, Promise] = {
     "holding_agency": gettext_lazy("Holding agency"),
 }
 
-INK = colors.HexColor("#1f2933")
-RULE = colors.HexColor("#9aa5b1")
-SHADE = colors.HexColor("#e4e7eb")
-ALERT = colors.HexColor("#b91c1c")
-MARGIN = 18 * mm
-WIDTH = A4[0] - 2 * MARGIN
-LABEL_WIDTH = 52 * mm
-
-
-def _languages() -> tuple[str, ...]:
-    return tuple(code for code, _name in settings.LANGUAGES)
-
-
-class _Styles:
-    def __init__(self) -> None:
-        base = getSampleStyleSheet()
-        self.title = ParagraphStyle("title", parent=base["Title"], fontSize=16, leading=20, alignment=0,
-                                    textColor=INK, spaceAfter=2)
-        self.subtitle = ParagraphStyle("subtitle", parent=base["Normal"], fontSize=10, leading=13, textColor=INK)
-        self.heading = ParagraphStyle("heading", parent=base["Heading2"], fontSize=12, leading=15,
-                                      spaceBefore=10, spaceAfter=4, textColor=INK, keepWithNext=1)
-        self.label = ParagraphStyle("label", parent=base["Normal"], fontName="Helvetica-Bold", fontSize=9,
-                                    leading=11, textColor=INK, keepWithNext=1)
-        self.text = ParagraphStyle("text", parent=base["Normal"], fontSize=9, leading=11.5, textColor=INK)
-        self.cell = ParagraphStyle("cell", parent=self.text, wordWrap="CJK")  # serials break anywhere
-        self.banner = ParagraphStyle("banner", parent=self.label, fontSize=11, leading=14,
-                                     textColor=colors.white, alignment=TA_CENTER)
-        self.banner_text = ParagraphStyle("banner_text", parent=self.text, textColor=colors.white)
-        self.empty = ParagraphStyle("empty", parent=self.text, textColor=colors.HexColor("#52606d"),
-                                    fontName="Helvetica-Oblique")
-
-
-def _markup(text: Any, *, keep_lines: bool = True) -> str:
-    """User text made safe for reportlab's mini-markup; line breaks kept, or folded in cells."""
-    value = escape(str(text if text is not None else ""))
-    if keep_lines:
-        return "<br/>".join(value.splitlines())
-    return " ".join(value.split())
-
-
 def _when(value: str | None) -> str:
     """An ISO date or date-time of the JSON, as people read it (date-times in UTC)."""
     if not value:
@@ -275,12 +229,12 @@ def _when(value: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-class _Renderer:
+class _Renderer(PdfWriter):
     """Builds the flowables of one export in the active language."""
 
     def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
         self.data = data
-        self.s = _Styles()
         request = data["request"]
         response = data["response"] or {}
         codes = {request["requesting_state"], request["requested_state"]}
@@ -306,40 +260,6 @@ class _Renderer:
         part = self.parts.get(code or "frame")
         return part.label if part is not None else (code or str(_("frame")))
 
-    def p(self, text: Any, style: ParagraphStyle | None = None, *, keep_lines: bool = True) -> Paragraph:
-        return Paragraph(_markup(text, keep_lines=keep_lines), style or self.s.text)
-
-    def heading(self, text: str) -> Paragraph:
-        return Paragraph(escape(text), self.s.heading)
-
-    def fields(self, rows: Iterable[tuple[str, Any]]) -> Table:
-        """Label and value, one pair a row; values wrap."""
-        body = [[Paragraph(escape(label), self.s.label), self.p(value if value not in ("", None) else "—",
-                                                                 keep_lines=False)]
-                for label, value in rows]
-        table = Table(body, colWidths=[LABEL_WIDTH, WIDTH - LABEL_WIDTH], hAlign="LEFT")
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-            ("LEFTPADDING", (0, 0), (0, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]))
-        return table
-
-    def grid(self, header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-        """A table with a header row repeated on every page."""
-        body = [[Paragraph(escape(h), self.s.label) for h in header]]
-        body += [[self.p(v if v not in ("", None) else "—", self.s.cell, keep_lines=False) for v in row]
-                 for row in rows]
-        table = Table(body, colWidths=[WIDTH * w for w in widths], repeatRows=1, hAlign="LEFT")
-        table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-            ("GRID", (0, 0), (-1, -1), 0.25, RULE),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]))
-        return table
-
     def long_text(self, label: str, text: str) -> list[Flowable]:
         """A free text that may be long: its own paragraphs, which split across pages."""
         if not text:
@@ -347,9 +267,6 @@ class _Renderer:
         out: list[Flowable] = [Spacer(1, 6), Paragraph(escape(label), self.s.label)]
         out += [self.p(line) for line in text.splitlines() if line.strip()]
         return out
-
-    def none(self, text: str) -> Paragraph:
-        return Paragraph(escape(text), self.s.empty)
 
     # --- sections
 
@@ -385,7 +302,7 @@ class _Renderer:
             return []
         rows: list[list[Flowable]] = [[Paragraph(escape(_("CONFIDENTIAL — limits on use")), self.s.banner)]]
         for who, text in limits:
-            rows.append([Paragraph(f"<b>{escape(who)}:</b> {_markup(text, keep_lines=False)}", self.s.banner_text)])
+            rows.append([Paragraph(f"<b>{escape(who)}:</b> {markup(text, keep_lines=False)}", self.s.banner_text)])
         table = Table(rows, colWidths=[WIDTH], hAlign="LEFT")
         table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), ALERT),
                                    ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
@@ -504,7 +421,7 @@ class _Renderer:
             if s["reason"]:
                 # The reason on a row of its own, across the table: it may be long.
                 spans.append(len(body))
-                body.append([Paragraph(f"<b>{escape(_('Reason'))}:</b> {_markup(s['reason'], keep_lines=False)}",
+                body.append([Paragraph(f"<b>{escape(_('Reason'))}:</b> {markup(s['reason'], keep_lines=False)}",
                                        self.s.cell), "", "", "", ""])
         table = Table(body, colWidths=[WIDTH * w for w in (0.08, 0.22, 0.18, 0.22, 0.30)], repeatRows=1,
                       hAlign="LEFT")
@@ -531,41 +448,17 @@ class _Renderer:
     # --- page furniture
 
     def page(self) -> Callable[[Canvas, Any], None]:
-        reference = self.data["request"]["reference"]
         generated = _("Generated on %(date)s") % {"date": _when(self.data["generated_at"])}
         confidential = _("CONFIDENTIAL — limits on use") if self.limits() else ""
-
-        def draw(canvas: Canvas, doc: Any) -> None:
-            canvas.saveState()
-            canvas.setFont("Helvetica", 7.5)
-            canvas.setFillColor(INK)
-            canvas.setStrokeColor(RULE)
-            canvas.line(MARGIN, 13 * mm, A4[0] - MARGIN, 13 * mm)
-            canvas.drawString(MARGIN, 9 * mm, generated)
-            canvas.drawCentredString(A4[0] / 2, 9 * mm, reference)
-            canvas.drawRightString(A4[0] - MARGIN, 9 * mm, _("Page %(page)s") % {"page": doc.page})
-            if confidential:
-                canvas.setFont("Helvetica-Bold", 8)
-                canvas.setFillColor(ALERT)
-                canvas.drawRightString(A4[0] - MARGIN, A4[1] - 10 * mm, confidential)
-            canvas.restoreState()
-
-        return draw
+        return footer(generated, self.data["request"]["reference"], banner=confidential)
 
 
 def request_pdf(trace_request: TraceRequest, *, language: str, viewer_country_id: int) -> bytes:
     """The same content as ``request_json``, as a PDF in ``language`` (en, es, fr or pt)."""
-    if language not in _languages():
-        raise ValueError(f"unknown language {language!r}; choose one of {', '.join(_languages())}")
+    check_language(language)
     data = request_json(trace_request, viewer_country_id=viewer_country_id)
-    buffer = io.BytesIO()
     with override(language):
         renderer = _Renderer(data)
         reference = data["request"]["reference"]
-        doc = SimpleDocTemplate(
-            buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=15 * mm, bottomMargin=18 * mm,
-            title=_("Trace request %(reference)s") % {"reference": reference}, author=_("CIFTA information system"),
-            subject=STRUCTURE, lang=language)
-        draw = renderer.page()
-        doc.build(renderer.story(), onFirstPage=draw, onLaterPages=draw)
-    return buffer.getvalue()
+        return render(renderer.story(), draw=renderer.page(), language=language, subject=STRUCTURE,
+                      title=_("Trace request %(reference)s") % {"reference": reference})

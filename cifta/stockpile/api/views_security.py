@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cifta.core.api.viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewSetMixin
+from cifta.core.pdf import languages as pdf_languages
 from cifta.core.permissions import Action
 from cifta.directory.models import Country
 from cifta.registry.api.views import WRITE_PERMISSIONS
@@ -114,11 +115,11 @@ class SecurityChecklistViewSet(ScopedViewSetMixin, viewsets.ViewSet):
 
     action_permissions: ClassVar[dict[str, str]] = {"list": Action.VIEW}
 
-    @extend_schema(parameters=[OpenApiParameter("lang", str, enum=list(report.languages()), required=False)],
+    @extend_schema(parameters=[OpenApiParameter("lang", str, enum=list(pdf_languages()), required=False)],
                    responses={200: OpenApiTypes.OBJECT})
     def list(self, request: Request) -> Response:
         language = request.query_params.get("lang") or (get_language() or "en")[:2]
-        if language not in report.languages():
+        if language not in pdf_languages():
             language = "en"
         with override(language):
             return Response({"language": language, **selectors.checklist_as_dict()})
@@ -143,7 +144,7 @@ class EvaluationReportViewSet(ScopedViewSetMixin, viewsets.ViewSet):
         today = timezone.localdate()
         on: dt.date = min(query.validated_data.get("date") or today, today)
         language = query.validated_data.get("lang") or (get_language() or "en")[:2]
-        if language not in report.languages():
+        if language not in pdf_languages():
             language = "en"
         country = Country.objects.get(pk=principal.country_id)
         content = report.report_pdf(country, on, language=language)

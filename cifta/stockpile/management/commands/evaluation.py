@@ -40,6 +40,7 @@ from django.utils import timezone, translation
 from cifta.accounts.models import Membership, User
 from cifta.core.context import Source, change_context
 from cifta.core.errors import ServiceError
+from cifta.core.pdf import languages as pdf_languages
 from cifta.core.permissions import Action, role_can
 from cifta.core.scoping import country_scope
 from cifta.directory.models import Country
@@ -60,7 +61,7 @@ class Command(BaseCommand):
 
         made = sub.add_parser("report", help="write a State's technical evaluation report (audited)")
         made.add_argument("--country", required=True, help="ISO code of the State")
-        made.add_argument("--lang", choices=report.languages(), default="en")
+        made.add_argument("--lang", choices=pdf_languages(), default="en")
         made.add_argument("--date", help="the situation on this date, YYYY-MM-DD (default: today)")
         made.add_argument("--out", required=True, help="file to write")
         made.add_argument("--html", action="store_true", help="a standalone HTML document instead of a PDF")
@@ -76,7 +77,7 @@ class Command(BaseCommand):
         assess.add_argument("--summary", help="the main findings (default: the file's)")
 
         shown = sub.add_parser("checklist", help="print the checklist's codes and questions")
-        shown.add_argument("--lang", choices=report.languages(), default="en")
+        shown.add_argument("--lang", choices=pdf_languages(), default="en")
         shown.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
