@@ -6,6 +6,7 @@ Secrets may be given as ``NAME_FILE`` pointing at a file (container and systemd 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -268,6 +269,13 @@ def _lookalikes(text: str) -> dict[str, list[str]]:
         out[code.strip().upper()] = [g.strip().upper() for g in groups.split(",") if g.strip()]
     return out
 
+
+# Passphrase that encrypts the authorities' private signing keys (destruction certificates) in
+# the database (PKCS#8, PBES2 with AES-256). Set it from a secret store and keep it apart from database
+# backups: whoever holds both can sign certificates. Without it, one is derived from SECRET_KEY,
+# so changing SECRET_KEY then makes the stored keys unreadable (docs/operations.md, "Signing keys").
+CIFTA_KEY_ENCRYPTION_SECRET = env("CIFTA_KEY_ENCRYPTION_SECRET") or hashlib.sha256(
+    b"cifta-signing-keys:" + SECRET_KEY.encode("utf-8")).hexdigest()
 
 # Registry lists count at most this many rows (beyond: "more than ..."; see core/paging.py).
 CIFTA_LIST_COUNT_CAP = env_int("CIFTA_LIST_COUNT_CAP", 10_000)

@@ -29,7 +29,7 @@ AREAS: tuple[Area, ...] = (
            "safety distances."), "stockpile:facility_list"),
     Area("destruction", _("Destruction"),
          _("Plan, witness and certify the destruction of weapons and ammunition, with verifiable "
-           "certificates.")),
+           "certificates."), "destruction:event_list"),
     Area("transfers", _("Transfers"),
          _("Import, export and transit authorizations exchanged between States, delivery verification and "
            "diversion risk.")),

@@ -164,7 +164,10 @@ class Witness(CountryScopedModel):
 
 
 def destruction_photo_path(instance: DestructionPhoto, filename: str) -> str:
-    return f"destruction/{instance.country_id}/{instance.sha256}{filename[-5:]}"
+    # The file is named by its hash; only the extension of the name given is kept.
+    stem, dot, ext = filename.rpartition("/")[2].rpartition(".")
+    suffix = f".{ext.lower()[:5]}" if dot and stem and ext.isalnum() else ""
+    return f"destruction/{instance.country_id}/{instance.sha256}{suffix}"
 
 
 class DestructionPhoto(CountryScopedModel):
@@ -245,8 +248,10 @@ class Certificate(CountryScopedModel):
     """The signed certificate of one event, kept exactly as signed. Withdrawing it is the only
     change it ever sees (and verification then says so)."""
 
-    event = models.OneToOneField(DestructionEvent, on_delete=models.PROTECT, related_name="certificate",
-                                 verbose_name=_("destruction event"))
+    # A foreign key, not one-to-one: a withdrawn certificate stays on record and the event may be
+    # certified again (after a key compromise, say); at most one certificate in force per event.
+    event = models.ForeignKey(DestructionEvent, on_delete=models.PROTECT, related_name="certificates",
+                              verbose_name=_("destruction event"))
     number = models.CharField(_("certificate number"), max_length=64, unique=True, editable=False)
     envelope = models.TextField(_("signed envelope (JSON)"), editable=False)
     digest = models.CharField(_("fingerprint (SHA-256)"), max_length=64, editable=False)
@@ -260,6 +265,8 @@ class Certificate(CountryScopedModel):
         ordering = ["-issued_at", "-id"]
         verbose_name = _("destruction certificate")
         verbose_name_plural = _("destruction certificates")
+        constraints = [models.UniqueConstraint(fields=["event"], condition=models.Q(withdrawn_at__isnull=True),
+                                               name="destruction_certificate_one_in_force")]
 
     def __str__(self) -> str:
         return self.number
