@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, override, pgettext
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -171,7 +171,7 @@ class _Renderer:
         story.append(Paragraph(escape(_("Photographs (SHA-256)")), self.heading))
         if photos:
             story.append(self.grid(
-                [_("SHA-256"), _("Stage"), _("Item")],
+                [_("SHA-256"), _("Stage"), pgettext("destruction", "Item")],
                 [[ph.get("sha256"), STAGE_LABELS.get(ph.get("stage"), ph.get("stage")),
                   "" if ph.get("item") is None else ph["item"] + 1] for ph in photos],
                 [0.70, 0.15, 0.15]))

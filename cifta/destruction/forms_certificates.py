@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cifta.destruction.certificates_pdf import METHOD_LABELS
 from cifta.destruction.models import SigningKey
@@ -43,7 +44,7 @@ class RegisterFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Year of destruction"), min_value=FIRST_YEAR, max_value=2100, required=False)
     method = forms.ChoiceField(label=_("Method"), required=False, choices=_method_choices)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("", _("any")), ("in_force", _("in force")), ("withdrawn", _("withdrawn"))])
+        ("", _("any")), ("in_force", _("in force")), ("withdrawn", pgettext_lazy("certificate", "withdrawn"))])
 
 
 class WithdrawForm(forms.Form):

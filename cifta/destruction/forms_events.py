@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cifta.destruction.models import (
     AMMUNITION_METHODS,
@@ -101,7 +102,7 @@ class LotForm(forms.Form):
 class WitnessForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Witness.Role.choices, initial=Witness.Role.WITNESS)
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    position = forms.CharField(label=_("Position"), max_length=150, required=False)
+    position = forms.CharField(label=pgettext_lazy("job", "Position"), max_length=150, required=False)
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none(), required=False,
                                     to_field_name="public_id", help_text=_("Required for a witness."))
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False,

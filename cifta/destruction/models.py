@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cifta.core.models import CountryScopedModel
 from cifta.core.models.audit import AppendOnlyError
@@ -199,8 +200,8 @@ class CustodyStep(CountryScopedModel):
     event = models.ForeignKey(DestructionEvent, on_delete=models.PROTECT, related_name="custody",
                               verbose_name=_("destruction event"))
     at = models.DateTimeField(_("at"))
-    from_place = models.CharField(_("from"), max_length=200)
-    to_place = models.CharField(_("to"), max_length=200)
+    from_place = models.CharField(pgettext_lazy("place", "from"), max_length=200)
+    to_place = models.CharField(pgettext_lazy("place", "to"), max_length=200)
     seal_numbers = models.CharField(_("seal numbers"), max_length=500, blank=True)
     handed_by = models.CharField(_("handed over by"), max_length=150)
     received_by = models.CharField(_("received by"), max_length=150)

@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -181,7 +181,8 @@ def public_keys(request: HttpRequest) -> HttpResponse:
     rows = selectors.published_keys()
     for row in rows:
         row["state"] = state_name(row["country__code"])
-        row["status"] = (_("revoked") if row["revoked_at"] else _("ended") if row["valid_until"] else _("in force"))
+        row["status"] = (pgettext("signing key", "revoked") if row["revoked_at"]
+                         else _("ended") if row["valid_until"] else _("in force"))
         row["reason_label"] = dict(SigningKey.Revocation.choices).get(row["revocation_reason"], "")
     return render(request, "destruction/certificates/public_keys.html", {"rows": rows})
 
