@@ -1,14 +1,17 @@
 """The demo world: every member state with a few fictitious agencies and a point of contact,
 demo users for every role in three States and the Secretariat, firearms in those three States,
-tracing records between them, and an arsenal in each of them (an ammunition storage area and an
-armoury, with lots, a ledger, stock checks and security assessments). Built through the same
-services users go through, and idempotent: running it again adds only what is missing."""
+tracing records between them, an arsenal in each of them (an ammunition storage area and an
+armoury, with lots, a ledger, stock checks and security assessments), and in Colombia a certified
+destruction event and a planned one. Built through the same services users go through, and
+idempotent: running it again adds only what is missing."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import math
+import struct
+import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -23,6 +26,9 @@ from cifta.accounts.models import User
 from cifta.core.context import Source, change_context
 from cifta.core.permissions import Role
 from cifta.core.scoping import Scope, country_scope
+from cifta.destruction import services_certificates as certificate_services
+from cifta.destruction import services_events as destruction_services
+from cifta.destruction.models import DestructionEvent, DestructionPhoto, Method, SigningKey, Witness
 from cifta.directory import services as directory_services
 from cifta.directory.models import Agency, Country, PointOfContact
 from cifta.directory.reference_data import SECRETARIAT_CODE
@@ -84,7 +90,8 @@ class DemoLogin:
 class DemoReport:
     created: dict[str, int] = field(default_factory=lambda: {
         "agencies": 0, "contacts": 0, "users": 0, "firearms": 0, "trace_cases": 0, "trace_requests": 0,
-        "facilities": 0, "ammunition_lots": 0, "movements": 0, "stock_checks": 0, "security_assessments": 0})
+        "facilities": 0, "ammunition_lots": 0, "movements": 0, "stock_checks": 0, "security_assessments": 0,
+        "destruction_events": 0, "certificates": 0})
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -106,6 +113,7 @@ def build_demo_world() -> DemoReport:
                 _ensure_firearms(country, report)
         _ensure_tracing(report)
         _ensure_stockpiles(report)
+        _ensure_destruction(report)
         secretariat = Country.objects.get(code=SECRETARIAT_CODE)
         with country_scope([secretariat.pk]):
             agency = Agency.objects.get(kind=Agency.Kind.SECRETARIAT)
@@ -670,3 +678,128 @@ def _ensure_arsenal(a: DemoArsenal, report: DemoReport) -> None:
     # The State's own safety rules: every distance multiplied by 1.2.
     if a.rules and not SafetyRules.objects.owned().exists():
         safety_services.save_safety_rules(actor=DEMO_ACTOR, label=a.rules, tightenings={"multiplier": 1.2})
+
+
+# --- destruction -------------------------------------------------------------------------------
+# Colombia smelts two seized rifles at a steel mill, under a court order, before two witnesses of
+# two agencies and an observer of an international organisation: the rifles are carried there
+# under seal, photographed before and after, checked off as destroyed (the registry records them
+# destroyed), and the registry's signing key certifies the event. A second event, still planned,
+# lists the armoury's confiscated pistol and the storage area's expired and surplus ammunition;
+# it has one witness of the two the rule asks for, so it cannot be approved yet. Each event is
+# found again by its title and built in one transaction; dates are counted back from today.
+# (Only the certified event is executed: executed ammunition would leave the ledger by a
+# ``destruction`` movement, which the stockpile demo does not show.)
+
+CERTIFIED_EVENT = "Smelting of seized rifles, Sogamoso (demo)"
+PLANNED_EVENT = "Open burning of expired and surplus ammunition, El Rosal (demo)"
+SIGNING_AUTHORITY = "National Firearms Registry (demo)"
+# Seized rifles that no trace, case or stockpile movement of the demo names.
+DESTROYED_FIREARMS = ("N56{cc}1006", "N56{cc}1022")
+SEALS = "{cc}-SEAL-00871, {cc}-SEAL-00872"
+# witness or observer, name, position, agency (or organisation), independent of the holder
+EVENT_WITNESSES = (
+    (Witness.Role.WITNESS, "Carlos Méndez", "Inspector, weapons control (demo)", "National Police (demo)", False),
+    (Witness.Role.WITNESS, "Lucía Herrera", "Customs officer (demo)", "Customs Service (demo)", True),
+    (Witness.Role.OBSERVER, "Ana Beltrán", "Observer, arms destruction programme (demo)",
+     "UNLIREC, United Nations (demo observer)", True),
+)
+
+
+def _png(rgb: tuple[int, int, int]) -> bytes:
+    """A valid 1x1 PNG of one colour: the demo's stand-in for a photo."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8 bits, truecolour
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes((0, *rgb))))
+            + chunk(b"IEND", b""))
+
+
+def _ensure_destruction(report: DemoReport) -> None:
+    country = Country.objects.get(code="CO")
+    with country_scope([country.pk]):
+        admin = User.objects.get(username="demo-co-admin")  # a national administrator: may approve
+        if not DestructionEvent.objects.owned().filter(title=CERTIFIED_EVENT).exists():
+            with transaction.atomic():
+                _certified_event(country.code, admin, report)
+            report.created["destruction_events"] += 1
+        if not DestructionEvent.objects.owned().filter(title=PLANNED_EVENT).exists():
+            with transaction.atomic():
+                _planned_event(country.code)
+            report.created["destruction_events"] += 1
+
+
+def _certified_event(code: str, admin: User, report: DemoReport) -> None:
+    day = timezone.localdate() - dt.timedelta(days=14)
+
+    def at(hour: int, minute: int) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+    def agency(name: str) -> Agency:
+        return Agency.objects.owned().get(name=name)
+
+    event = destruction_services.plan_event(
+        actor=DEMO_ACTOR, title=CERTIFIED_EVENT, planned_on=day,
+        legal_order="Order of the 3rd Criminal Circuit Court of Bogotá, case 2024-00117 (demo)",
+        site_name="Steel mill smelting plant, Sogamoso (demo)", site_address="Sogamoso–Nobsa road km 3, Boyacá (demo)",
+        latitude="5.770000", longitude="-72.940000", responsible_officer="Major Andrea Rojas, Armed Forces Arsenal "
+                                                                        "(demo)",
+        weapon_method=Method.SMELTING)
+    destruction_services.add_firearms(actor=DEMO_ACTOR, event=event,
+                                      serials=[s.format(cc=code) for s in DESTROYED_FIREARMS])
+    for role, name, position, body, independent in EVENT_WITNESSES:
+        own = Agency.objects.owned().filter(name=body).first()
+        destruction_services.add_witness(actor=DEMO_ACTOR, event=event, role=role, full_name=name, position=position,
+                                         agency=own, organisation="" if own else body, independent=independent)
+    seals = SEALS.format(cc=code)
+    destruction_services.record_custody(
+        actor=DEMO_ACTOR, event=event, at=at(6, 30), from_place="Evidence store of the National Police, Bogotá (demo)",
+        to_place="Escort vehicle of the Armed Forces Arsenal (demo)", handed_by="Sergeant Pedro Gómez, evidence "
+        "custodian (demo)", received_by="Lieutenant Jorge Ruiz, escort commander (demo)", seal_numbers=seals)
+    destruction_services.record_custody(
+        actor=DEMO_ACTOR, event=event, at=at(9, 40), from_place="Escort vehicle of the Armed Forces Arsenal (demo)",
+        to_place="Steel mill smelting plant, Sogamoso (demo)", handed_by="Lieutenant Jorge Ruiz, escort commander "
+        "(demo)", received_by="Major Andrea Rojas, Armed Forces Arsenal (demo)", seal_numbers=seals)
+    destruction_services.add_photo(actor=DEMO_ACTOR, event=event, stage=DestructionPhoto.Stage.BEFORE,
+                                   content=_png((96, 96, 88)), filename="before.png",
+                                   caption="The two rifles tagged and sealed, before smelting (demo).")
+    event = destruction_services.approve_event(actor=admin, event=event)
+    event = destruction_services.execute_event(
+        actor=DEMO_ACTOR, event=event, default=destruction_services.DESTROYED, started_at=at(10, 0),
+        ended_at=at(12, 30), scrap_disposition="The melt was cast into steel bars for construction; no part of a "
+                                               "weapon was recoverable (demo).")
+    destruction_services.add_photo(actor=DEMO_ACTOR, event=event, stage=DestructionPhoto.Stage.AFTER,
+                                   content=_png((200, 80, 20)), filename="after.png",
+                                   caption="The ladle after the rifles were melted (demo).")
+    authority = agency(SIGNING_AUTHORITY)
+    if not SigningKey.objects.owned().filter(authority=authority, valid_until__isnull=True,
+                                             revoked_at__isnull=True).exists():
+        certificate_services.create_key(actor=admin, authority=authority)
+    certificate_services.issue_certificate(actor=admin, event=event, authority=authority)
+    report.created["certificates"] += 1
+
+
+def _planned_event(code: str) -> None:
+    arsenal = next(a for a in ARSENALS if a.code == code)
+    area = Facility.objects.owned().get(name=arsenal.area)
+    store = Storehouse.objects.owned().get(facility=area, name=AGM)
+    event = destruction_services.plan_event(
+        actor=DEMO_ACTOR, title=PLANNED_EVENT, planned_on=timezone.localdate() + dt.timedelta(days=21),
+        legal_order="Resolution of the Ministry of Defence on unserviceable stock, MDN-031 (demo)",
+        site_name="Demolition range of the storage area El Rosal (demo)", site_address=arsenal.area_address,
+        latitude=arsenal.area_at[0], longitude=arsenal.area_at[1],
+        responsible_officer="Captain Luis Torres, ammunition technical officer (demo)",
+        weapon_method=Method.CUTTING, ammunition_method=Method.OPEN_BURNING)
+    pistol = Firearm.objects.owned().get(serial_key=ARMOURY_FIREARMS[-1].format(cc=code))  # confiscated, in store
+    destruction_services.add_firearms(actor=DEMO_ACTOR, event=event, firearms=[pistol])
+    for spec in DEMO_LOTS:
+        if spec.shelf_life_days > 0 and not spec.surplus:
+            continue
+        lot = AmmunitionLot.objects.owned().get(nature=spec.nature, lot_number=spec.lot.format(cc=code))
+        held = ledger.balance(store, lot.pk)
+        if held > 0:
+            destruction_services.add_lot(actor=DEMO_ACTOR, event=event, lot=lot, storehouse=store, quantity=held)
+    destruction_services.add_witness(actor=DEMO_ACTOR, event=event, full_name="Diana Castro",
+                                     position="Ammunition inspector (demo)",
+                                     agency=Agency.objects.owned().get(name="Armed Forces Arsenal (demo)"))
