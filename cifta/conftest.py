@@ -28,3 +28,11 @@ def _fresh_serial_statistics():
     from cifta.registry.serial_probes import forget_samples
 
     forget_samples()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    # Public pages count calls per address and minute in the cache; each test starts at zero.
+    from django.core.cache import cache
+
+    cache.clear()

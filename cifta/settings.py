@@ -291,3 +291,6 @@ CIFTA_TRACE_DEADLINES = {
 }
 # Days a step may be overdue before the reminder goes to the requested State's national point of contact.
 CIFTA_TRACE_ESCALATE_AFTER_DAYS = env_int("CIFTA_TRACE_ESCALATE_AFTER_DAYS", 3)
+
+# Public certificate checks (page and API) one client address may make per minute.
+CIFTA_PUBLIC_VERIFY_PER_MINUTE = env_int("CIFTA_PUBLIC_VERIFY_PER_MINUTE", 30)

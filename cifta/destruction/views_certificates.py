@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,7 +28,7 @@ from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cifta.core import audit
+from cifta.core import audit, throttle
 from cifta.core.downloads import csv_response, xlsx_response
 from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
@@ -142,8 +143,18 @@ def _verdict(verification: engine.Verification) -> dict[str, Any]:
 
 
 # --- public pages ------------------------------------------------------------------------------
+def _too_many(request: HttpRequest) -> HttpResponse | None:
+    """Anyone may verify, but one address only so fast (numbers run in sequence)."""
+    if throttle.allow(request, "certificate-verify", limit=settings.CIFTA_PUBLIC_VERIFY_PER_MINUTE):
+        return None
+    return render(request, "destruction/certificates/verify.html",
+                  {"form": VerifyForm(), "throttled": True}, status=429)
+
+
 def verify(request: HttpRequest) -> HttpResponse:
     """The public verification form: a certificate number, or a PDF or JSON file."""
+    if request.method == "POST" and (refused := _too_many(request)) is not None:
+        return refused
     form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     result = None
     if request.method == "POST" and form.is_valid():
@@ -166,6 +177,8 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 def verify_number(request: HttpRequest, number: str) -> HttpResponse:
     """What the QR code points to: the certificate the hub holds under this number, verified."""
+    if (refused := _too_many(request)) is not None:
+        return refused
     verification = selectors.verify_number(number)
     if verification is None:
         return render(request, "destruction/certificates/verify.html",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -27,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cifta.core import audit
+from cifta.core import audit, throttle
 from cifta.core.api.viewsets import ScopedReadOnlyViewSet, ScopedViewSetMixin
 from cifta.core.permissions import Action, can
 from cifta.destruction import certificates as engine
@@ -232,6 +233,9 @@ class CertificateVerifyViewSet(ScopedViewSetMixin, viewsets.ViewSet):
                             "application/json": s.VerifyInputSerializer},
                    responses={200: s.VerificationSerializer, 404: s.VerificationSerializer})
     def create(self, request: Request) -> Response:
+        if not throttle.allow(request, "certificate-verify", limit=settings.CIFTA_PUBLIC_VERIFY_PER_MINUTE):
+            return Response({"detail": _("Too many checks from your address in the last minute: wait a minute and "
+                                         "try again.")}, status=429)
         serializer = s.VerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -21,6 +21,17 @@ from cifta.testing.world import MARKER_A, MARKER_B
 
 
 class PublicPagesTest(CertificateWorldTestCase):
+    def test_one_address_checks_only_so_fast(self):
+        from django.test import override_settings
+
+        url = reverse("destruction:verify_number", args=[self.cert_a.number])
+        with override_settings(CIFTA_PUBLIC_VERIFY_PER_MINUTE=2):
+            codes = [Client().get(url).status_code for _ in range(3)]
+            api = [self.api(None).post("/api/v1/certificate-verify/", {"number": self.cert_a.number},
+                                       format="json").status_code for _ in range(1)]
+        self.assertEqual(codes, [200, 200, 429])
+        self.assertEqual(api, [429])
+
     def test_anonymous_verification_by_number_shows_the_signed_content_only(self):
         anonymous = Client()
         response = anonymous.get(reverse("destruction:verify_number", args=[self.cert_b.number]))
