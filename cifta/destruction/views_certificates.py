@@ -13,8 +13,6 @@ managers; whatever leads to a write is looked up through ``objects.owned()``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +32,7 @@ from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action, can
 from cifta.core.views_support import require_action
+from cifta.core.views_support import state_records_only as national
 from cifta.destruction import certificates as engine
 from cifta.destruction import events
 from cifta.destruction import selectors_certificates as selectors
@@ -86,19 +85,6 @@ VERDICTS: dict[str, Any] = {
 # --- helpers -----------------------------------------------------------------------------------
 def principal_of(request: HttpRequest) -> Any:
     return getattr(request, "principal", None)
-
-
-def national(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Certificates and keys are a State's: the Secretariat and the hub operator see totals."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        principal = principal_of(request)
-        if principal is None or principal.is_secretariat or principal.country_id is None:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _filter_query(request: HttpRequest) -> str:

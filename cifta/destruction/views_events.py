@@ -26,6 +26,8 @@ from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
+from cifta.core.views_support import show_refusal as refuse
+from cifta.core.views_support import state_records_only as national_records
 from cifta.destruction import selectors_events as selectors
 from cifta.destruction import services_events as services
 from cifta.destruction.forms_events import (
@@ -42,8 +44,6 @@ from cifta.destruction.forms_events import (
 )
 from cifta.destruction.models import DestructionEvent, DestructionItem, DestructionPhoto
 from cifta.registry.models import Firearm
-from cifta.stockpile.views_inventory import national_stockpile as national_records
-from cifta.stockpile.views_inventory import refuse
 
 PAGE_SIZE = 50
 E = DestructionEvent.Status

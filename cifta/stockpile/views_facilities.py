@@ -10,9 +10,7 @@ services, whose refusals are shown beside the field they name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +27,8 @@ from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
+from cifta.core.views_support import show_refusal as refuse
+from cifta.core.views_support import state_records_only as national_stockpile
 from cifta.directory.models import Agency
 from cifta.stockpile import safety_bridge, selectors_facilities, services_facilities, services_safety
 from cifta.stockpile.forms_facilities import (
@@ -54,27 +54,6 @@ def principal_of(request: HttpRequest) -> Any:
 
 def _national(principal: Any) -> bool:
     return principal is not None and not principal.is_secretariat and principal.country_id is not None
-
-
-def national_stockpile(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Arsenal records are a State's: the Secretariat (a tenant too) and the hub operator (no
-    State of its own) are refused."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _national(principal_of(request)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def refuse(form: Any, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
-    """Show a service's refusal beside the field it names (``minimum_m[1.1/*/...]`` beside
-    ``minimum_m``), or above the form."""
-    name = (exc.field or "").split("[", 1)[0]
-    name = (rename or {}).get(name, name)
-    form.add_error(name if name in form.fields else None, str(exc))
 
 
 def _facility(public_id: Any, *, own: bool = False) -> Facility:

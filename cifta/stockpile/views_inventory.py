@@ -11,8 +11,6 @@ writes go through ``services_inventory``, whose refusals are shown beside the fi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +28,8 @@ from cifta.core.errors import ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
+from cifta.core.views_support import show_refusal as refuse
+from cifta.core.views_support import state_records_only as national_stockpile
 from cifta.directory.models import Country
 from cifta.stockpile import events
 from cifta.stockpile import selectors_inventory as selectors
@@ -58,26 +58,6 @@ FIRST_YEAR = 2000
 # --- helpers -----------------------------------------------------------------------------------
 def principal_of(request: HttpRequest) -> Any:
     return getattr(request, "principal", None)
-
-
-def national_stockpile(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Arsenal records are a State's: the Secretariat and the hub operator (no State of its
-    own) get the regional rates only."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        principal = principal_of(request)
-        if principal is None or principal.is_secretariat or principal.country_id is None:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def refuse(form: Any, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
-    field = (rename or {}).get(exc.field or "", exc.field)
-    form.add_error(field if field in form.fields else None, str(exc))
 
 
 def _filter_query(request: HttpRequest) -> str:

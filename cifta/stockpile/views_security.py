@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,6 +28,8 @@ from cifta.core.paging import page_of
 from cifta.core.pdf import languages as pdf_languages
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
+from cifta.core.views_support import show_refusal as refuse
+from cifta.core.views_support import state_records_only as national_stockpile
 from cifta.directory.models import Country
 from cifta.stockpile import evaluation_report as report
 from cifta.stockpile import security_checklist as checklist
@@ -44,25 +43,6 @@ PAGE_SIZE = 50
 
 def principal_of(request: HttpRequest) -> Any:
     return getattr(request, "principal", None)
-
-
-def national_stockpile(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Arsenal records are a State's: the Secretariat (a tenant too) and the hub operator (no
-    State of its own) are refused."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        principal = principal_of(request)
-        if principal is None or principal.is_secretariat or principal.country_id is None:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def refuse(form: Any, exc: ServiceError) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
 
 
 def _uuid(value: str) -> uuid.UUID:

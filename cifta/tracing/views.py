@@ -10,8 +10,6 @@ writes go through ``services``, whose refusals are shown beside the field they n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +30,7 @@ from cifta.core.errors import ConflictError, ServiceError
 from cifta.core.paging import page_of
 from cifta.core.permissions import Action
 from cifta.core.views_support import require_action
+from cifta.core.views_support import state_records_only as national_tracing
 from cifta.directory.models import Country
 from cifta.registry import selectors as registry_selectors
 from cifta.registry.models import Firearm
@@ -50,20 +49,6 @@ BRAND, OK, WARN = "#0b4f8a", "#1e6b34", "#7a4b00"
 # --- helpers -----------------------------------------------------------------------------------
 def principal_of(request: HttpRequest) -> Any:
     return getattr(request, "principal", None)
-
-
-def national_tracing(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Trace cases and requests are a State's: the Secretariat (a tenant too) and the hub
-    operator (no State of its own) get the regional figures only."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        principal = principal_of(request)
-        if principal is None or principal.is_secretariat or principal.country_id is None:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def refuse(form: Any, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
