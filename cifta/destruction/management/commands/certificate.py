@@ -27,10 +27,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cifta.accounts.models import Membership, User
+from cifta.accounts.commands import accountable
 from cifta.core.context import Source, change_context
 from cifta.core.errors import ServiceError
-from cifta.core.permissions import Action, role_can
+from cifta.core.permissions import Action
 from cifta.core.scoping import country_scope
 from cifta.destruction import selectors_certificates as selectors
 from cifta.destruction import services_certificates as services
@@ -108,18 +108,7 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.field or what}: {exc}") from exc
 
     def _actor(self, options: dict[str, Any], country: Country) -> Any:
-        username = options.get("actor")
-        if not username:
-            raise CommandError("--actor: give the username of the official accountable for this")
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"--actor: no active user named {username!r}")
-        with country_scope([country.pk]):
-            roles = list(Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
-                         .values_list("role", flat=True))
-        if not any(role_can(role, Action.APPROVE) for role in roles):
-            raise CommandError(f"--actor: {username} may not do this for {country.code}")
-        return user
+        return accountable(options.get("actor"), country, Action.APPROVE)[0]
 
     def _json(self, data: Any) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -37,11 +37,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from cifta.accounts.models import Membership, User
+from cifta.accounts.commands import accountable
 from cifta.core.context import Source, change_context
 from cifta.core.errors import ServiceError
 from cifta.core.pdf import languages as pdf_languages
-from cifta.core.permissions import Action, role_can
+from cifta.core.permissions import Action
 from cifta.core.scoping import country_scope
 from cifta.directory.models import Country
 from cifta.stockpile import evaluation_report as report
@@ -50,7 +50,6 @@ from cifta.stockpile import selectors_security as selectors
 from cifta.stockpile import services_security as services
 from cifta.stockpile.models import Facility
 
-ACTOR = "system:cli"
 
 
 class Command(BaseCommand):
@@ -100,19 +99,7 @@ class Command(BaseCommand):
             yield
 
     def _actor(self, username: str | None, country: Country, action: str) -> Any:
-        if not username:
-            if action == Action.EXPORT:
-                return ACTOR
-            raise CommandError("--actor: give the username of the officer accountable for this")
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"--actor: no active user named {username!r}")
-        with country_scope([country.pk]):
-            roles = list(Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
-                         .values_list("role", flat=True))
-        if not any(role_can(role, action) for role in roles):
-            raise CommandError(f"--actor: {username} may not do this for {country.code}")
-        return user
+        return accountable(username, country, action, system_may=(Action.EXPORT,))[0]
 
     @staticmethod
     def _date(value: Any, option: str) -> dt.date | None:

@@ -47,11 +47,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from cifta.accounts.models import Membership, User
+from cifta.accounts.commands import accountable
 from cifta.core import audit
 from cifta.core.context import Source, change_context
 from cifta.core.errors import ServiceError
-from cifta.core.permissions import Action, role_can
+from cifta.core.permissions import Action
 from cifta.core.scoping import country_scope
 from cifta.directory.models import Country
 from cifta.registry import serial_search
@@ -59,7 +59,6 @@ from cifta.registry.models import Firearm
 from cifta.tracing import events, selectors, services
 from cifta.tracing.models import TraceCase, TraceRequest
 
-ACTOR = "system:cli"
 JOB_ACTOR = "system:tracing-reminders"
 LANGUAGES = ("en", "es", "fr", "pt")
 
@@ -187,23 +186,8 @@ class Command(BaseCommand):
             yield
 
     def _actor(self, options: dict[str, Any], country: Country, action: str) -> tuple[Any, str]:
-        """The accountable user and the role of their membership of ``country`` that allows
-        ``action``; reads may run as ``system:cli``."""
-        username = options.get("actor")
-        if not username:
-            if action in (Action.VIEW, Action.EXPORT):  # reads: the operator, audited as system:cli
-                return ACTOR, ""
-            raise CommandError("--actor: give the username of the officer accountable for this")
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"--actor: no active user named {username!r}")
-        with country_scope([country.pk]):
-            roles = list(Membership.objects.filter(user=user, is_active=True, agency__is_active=True)
-                         .order_by("id").values_list("role", flat=True))
-        allowed = [role for role in roles if role_can(role, action)]
-        if not allowed:
-            raise CommandError(f"--actor: {username} may not do this for {country.code}")
-        return user, allowed[0]
+        """The accountable user and their role; reads may run as the system account."""
+        return accountable(options.get("actor"), country, action, system_may=(Action.VIEW, Action.EXPORT))
 
     # --- lookups (inside the scope) -----------------------------------------------------------
     @staticmethod
