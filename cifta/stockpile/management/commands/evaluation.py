@@ -51,7 +51,6 @@ from cifta.stockpile import services_security as services
 from cifta.stockpile.models import Facility
 
 
-
 class Command(BaseCommand):
     help = "Physical security assessments of arsenals and the national technical evaluation report."
 
