@@ -10,6 +10,7 @@ go through ``services_events``, whose refusals are shown beside the field they n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -153,6 +154,21 @@ def event_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     return _detail_page(request, get_object_or_404(DestructionEvent.objects.all(), public_id=public_id))
 
 
+def _submit(request: HttpRequest, event: DestructionEvent, form: Any, form_key: str, done: str,
+            write: Callable[[dict[str, Any]], Any]) -> HttpResponse:
+    """One of the event page's forms: written through its service, or shown again on the event's
+    page with the refusal beside its field (nothing stored)."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ServiceError as exc:
+            refuse(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(event.get_absolute_url())
+    return _detail_page(request, event, status=400, **{form_key: form})
+
+
 @require_POST
 @login_required
 @require_action(Action.ADD)
@@ -186,16 +202,8 @@ def event_add_firearms(request: HttpRequest, public_id: Any) -> HttpResponse:
 @national_records
 def event_add_lot(request: HttpRequest, public_id: Any) -> HttpResponse:
     event = _own_event(public_id)
-    form = LotForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_lot(actor=request.user, event=event, **form.cleaned_data)
-        except ServiceError as exc:
-            refuse(form, exc)
-        else:
-            messages.success(request, _("The ammunition is added."))
-            return redirect(event.get_absolute_url())
-    return _detail_page(request, event, status=400, lot_form=form)
+    return _submit(request, event, LotForm(request.POST), "lot_form", _("The ammunition is added."),
+                   lambda data: services.add_lot(actor=request.user, event=event, **data))
 
 
 @require_POST
@@ -219,16 +227,8 @@ def item_remove(request: HttpRequest, public_id: Any) -> HttpResponse:
 @national_records
 def witness_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     event = _own_event(public_id)
-    form = WitnessForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_witness(actor=request.user, event=event, **form.cleaned_data)
-        except ServiceError as exc:
-            refuse(form, exc)
-        else:
-            messages.success(request, _("The witness is added."))
-            return redirect(event.get_absolute_url())
-    return _detail_page(request, event, status=400, witness_form=form)
+    return _submit(request, event, WitnessForm(request.POST), "witness_form", _("The witness is added."),
+                   lambda data: services.add_witness(actor=request.user, event=event, **data))
 
 
 @require_POST
@@ -237,19 +237,11 @@ def witness_add(request: HttpRequest, public_id: Any) -> HttpResponse:
 @national_records
 def photo_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     event = _own_event(public_id)
-    form = PhotoForm(request.POST, request.FILES, event=event)
-    if form.is_valid():
-        upload = form.cleaned_data["image"]
-        try:
-            services.add_photo(actor=request.user, event=event, stage=form.cleaned_data["stage"], content=upload,
-                               filename=upload.name or "photo", caption=form.cleaned_data["caption"],
-                               item=form.cleaned_data["item"])
-        except ServiceError as exc:
-            refuse(form, exc)
-        else:
-            messages.success(request, _("The photo is added; its SHA-256 is recorded."))
-            return redirect(event.get_absolute_url())
-    return _detail_page(request, event, status=400, photo_form=form)
+    return _submit(request, event, PhotoForm(request.POST, request.FILES, event=event), "photo_form",
+                   _("The photo is added; its SHA-256 is recorded."),
+                   lambda data: services.add_photo(actor=request.user, event=event, stage=data["stage"],
+                                                   content=data["image"], filename=data["image"].name or "photo",
+                                                   caption=data["caption"], item=data["item"]))
 
 
 @login_required
@@ -266,16 +258,8 @@ def photo_image(request: HttpRequest, public_id: Any) -> Any:
 @national_records
 def custody_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     event = _own_event(public_id)
-    form = CustodyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_custody(actor=request.user, event=event, **form.cleaned_data)
-        except ServiceError as exc:
-            refuse(form, exc)
-        else:
-            messages.success(request, _("The hand-over is recorded."))
-            return redirect(event.get_absolute_url())
-    return _detail_page(request, event, status=400, custody_form=form)
+    return _submit(request, event, CustodyForm(request.POST), "custody_form", _("The hand-over is recorded."),
+                   lambda data: services.record_custody(actor=request.user, event=event, **data))
 
 
 @require_POST
