@@ -91,6 +91,19 @@ class ScopedModelViewSet(
             raise PermissionDenied("this record cannot be written through the API")
         return service
 
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """With an ``output_serializer_class``, the input (``get_serializer_class`` for
+        "create") is written through ``create_service`` and the record is answered as the
+        output serializer shows it, read back through the scope."""
+        if self.output_serializer_class is None:
+            return super().create(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        instance = self.get_queryset().get(pk=getattr(serializer.instance, "pk", None))
+        output = self.output_serializer_class(instance, context=self.get_serializer_context())
+        return Response(output.data, status=201)
+
     def perform_create(self, serializer: Any) -> None:
         service = self._service("create_service")
         with transaction.atomic():

@@ -245,15 +245,12 @@ class WitnessViewSet(ScopedModelViewSet):
     def get_serializer_class(self) -> Any:
         return s.WitnessInputSerializer if self.action == "create" else s.WitnessSerializer
 
+    create_service = services.add_witness
+    output_serializer_class = s.WitnessSerializer
+
     @extend_schema(request=s.WitnessInputSerializer, responses={201: s.WitnessSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = s.WitnessInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            witness = services.add_witness(actor=request.user, **serializer.validated_data)
-        witness = self.get_queryset().get(pk=witness.pk)
-        return Response(s.WitnessSerializer(witness, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return super().create(request, *args, **kwargs)
 
 
 class DestructionPhotoViewSet(ScopedModelViewSet):
@@ -275,15 +272,12 @@ class DestructionPhotoViewSet(ScopedModelViewSet):
     def get_serializer_class(self) -> Any:
         return s.PhotoInputSerializer if self.action == "create" else s.DestructionPhotoSerializer
 
+    create_service = services.add_photo
+    output_serializer_class = s.DestructionPhotoSerializer
+
     @extend_schema(request=s.PhotoInputSerializer, responses={201: s.DestructionPhotoSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = s.PhotoInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            photo = services.add_photo(actor=request.user, **serializer.validated_data)
-        photo = self.get_queryset().get(pk=photo.pk)
-        return Response(s.DestructionPhotoSerializer(photo, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return super().create(request, *args, **kwargs)
 
 
 class CustodyStepViewSet(ScopedModelViewSet):
@@ -303,15 +297,12 @@ class CustodyStepViewSet(ScopedModelViewSet):
     def get_serializer_class(self) -> Any:
         return s.CustodyInputSerializer if self.action == "create" else s.CustodyStepSerializer
 
+    create_service = services.record_custody
+    output_serializer_class = s.CustodyStepSerializer
+
     @extend_schema(request=s.CustodyInputSerializer, responses={201: s.CustodyStepSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = s.CustodyInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            step = services.record_custody(actor=request.user, **serializer.validated_data)
-        step = self.get_queryset().get(pk=step.pk)
-        return Response(s.CustodyStepSerializer(step, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return super().create(request, *args, **kwargs)
 
 
 class DestructionPolicyViewSet(ScopedModelViewSet):
